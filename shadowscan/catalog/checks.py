@@ -1,0 +1,188 @@
+"""Catalog lint: small validators, each returning :class:`Issue` values with a severity.
+
+Errors stop the catalog from loading (never warn-and-load); warnings are shown by
+``shadowscan signatures check`` and do not block.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Final
+
+import polars as pl
+import re2
+
+from shadowscan.catalog.model import CATEGORIES, Service
+from shadowscan.psl import is_public_suffix
+
+
+@dataclass(frozen=True, order=True)
+class Issue:
+    """One finding of the linter, located at a file and line."""
+
+    path: str
+    line: int
+    severity: str  # error | warning
+    code: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.severity}: {self.message} [{self.code}]"
+
+
+#: Domains of general-purpose platforms: never a domain-only signature (a specific AI
+#: subdomain such as gemini.google.com is fine, and so is a URL rule with a path).
+GENERAL_PURPOSE: Final = frozenset(
+    {
+        "google.com", "googleapis.com", "gstatic.com", "googleusercontent.com", "goo.gl",
+        "microsoft.com", "office.com", "office365.com", "live.com", "bing.com", "azure.com",
+        "windows.net", "msn.com", "sharepoint.com", "cloud.microsoft",
+        "github.com", "githubusercontent.com", "github.io",
+        "amazonaws.com", "amazon.com", "cloudfront.net", "awsstatic.com",
+        "cloudflare.com", "cloudflare.net", "workers.dev", "pages.dev",
+        "apple.com", "icloud.com", "facebook.com", "fbcdn.net", "meta.com", "instagram.com",
+        "whatsapp.com", "x.com", "twitter.com", "linkedin.com", "slack.com", "notion.so",
+        "notion.com", "salesforce.com", "force.com", "zoom.us", "adobe.com", "atlassian.com",
+        "atlassian.net", "canva.com", "dropbox.com", "box.com", "yandex.ru", "baidu.com",
+        "qq.com", "bytedance.com", "alibaba.com", "aliyun.com", "akamai.net",
+        "akamaiedge.net", "akamaihd.net", "fastly.net", "azureedge.net", "youtube.com",
+        "wikipedia.org", "discord.com", "discord.gg", "imgur.com", "reddit.com",
+        "vercel.app", "herokuapp.com", "netlify.app", "medium.com", "substack.com",
+    }
+)  # fmt: skip
+
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+_HOST = re.compile(r"^(?=.{1,253}$)([a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$")
+STALE_AFTER: Final = timedelta(days=730)
+
+Check = Callable[[list[Service]], Iterator[Issue]]
+
+
+def _err(s: Service, code: str, message: str) -> Issue:
+    return Issue(s.file, s.line, "error", code, message)
+
+
+def check_ids(services: list[Service]) -> Iterator[Issue]:
+    """Ids are slugs and unique."""
+    seen: dict[str, Service] = {}
+    for s in services:
+        if not _SLUG.match(s.id):
+            yield _err(s, "bad-id", f"id '{s.id}' is not a slug (a-z, 0-9, '-')")
+        if s.id in seen:
+            first = seen[s.id]
+            yield _err(s, "duplicate-id", f"id '{s.id}' also at {first.file}:{first.line}")
+        seen.setdefault(s.id, s)
+
+
+def check_categories(services: list[Service]) -> Iterator[Issue]:
+    """Every category is one of the taxonomy's."""
+    for s in services:
+        if s.category not in CATEGORIES:
+            yield _err(
+                s,
+                "unknown-category",
+                f"unknown category '{s.category}' (one of: {', '.join(CATEGORIES)})",
+            )
+
+
+def check_domains(services: list[Service]) -> Iterator[Issue]:
+    """Domains are valid host names, owned by one service, and not general-purpose."""
+    owner: dict[str, Service] = {}
+    for s in services:
+        for d in s.domains:
+            if not _HOST.match(d):
+                yield _err(s, "bad-domain", f"'{d}' is not a lower-case host name")
+                continue
+            if d in GENERAL_PURPOSE or d.removeprefix("www.") in GENERAL_PURPOSE:
+                yield _err(
+                    s,
+                    "general-purpose-domain",
+                    f"'{d}' is a general-purpose domain; use a specific AI subdomain "
+                    "or a URL rule with a path",
+                )
+            elif is_public_suffix(d):
+                yield _err(s, "public-suffix", f"'{d}' is a public suffix, not a domain")
+            if d in owner and owner[d].id != s.id:
+                o = owner[d]
+                yield _err(
+                    s, "duplicate-domain", f"'{d}' is also a domain of '{o.id}' ({o.file}:{o.line})"
+                )
+            owner.setdefault(d, s)
+
+
+def check_urls(services: list[Service]) -> Iterator[Issue]:
+    """URL rules have a valid host and a path starting with '/'."""
+    for s in services:
+        for u in s.urls:
+            if not _HOST.match(u.host):
+                yield _err(s, "bad-url", f"URL rule '{u}': '{u.host}' is not a host name")
+            if not u.path.startswith("/"):
+                yield _err(s, "bad-url", f"URL rule '{u}': the path must start with '/'")
+
+
+def check_user_agents(services: list[Service]) -> Iterator[Issue]:
+    """User-agent patterns are linear-time: RE2 compiles them, and so does the matcher."""
+    for s in services:
+        for pattern in s.user_agents:
+            try:
+                re2.compile(pattern)
+            except re2.error as exc:
+                yield _err(
+                    s,
+                    "non-re2-pattern",
+                    f"user_agents pattern {pattern!r} is not RE2-compatible ({exc}); "
+                    "remove backreferences and lookaround",
+                )
+                continue
+            try:
+                pl.Series([""]).str.contains(f"(?i){pattern}")
+            except pl.exceptions.ComputeError as exc:
+                yield _err(s, "bad-pattern", f"user_agents pattern {pattern!r}: {exc}")
+            if len(pattern.strip("^$")) < 4:
+                yield _err(s, "broad-pattern", f"user_agents pattern {pattern!r} is too broad")
+
+
+def check_has_rules(services: list[Service]) -> Iterator[Issue]:
+    """A service with no domain, URL, user agent or SaaS app can never match."""
+    for s in services:
+        if not (s.domains or s.urls or s.user_agents or s.saas_apps):
+            yield _err(s, "no-rules", f"'{s.id}' has no domains, urls, user_agents or saas_apps")
+
+
+def check_provenance(services: list[Service], *, today: date | None = None) -> Iterator[Issue]:
+    """Every entry says where it comes from and when it was last checked."""
+    today = today or date.today()
+    for s in services:
+        if not s.source_url.startswith("https://"):
+            yield _err(s, "bad-source-url", f"source_url of '{s.id}' must be an https:// URL")
+        if s.last_validated is None:
+            yield _err(s, "no-last-validated", f"'{s.id}' has no last_validated date")
+        elif s.last_validated > today + timedelta(days=1):
+            yield _err(s, "future-date", f"last_validated of '{s.id}' is in the future")
+        elif today - s.last_validated > STALE_AFTER:
+            yield Issue(
+                s.file,
+                s.line,
+                "warning",
+                "stale",
+                f"'{s.id}' was last validated on {s.last_validated}; check it again",
+            )
+
+
+CHECKS: Final[tuple[Check, ...]] = (
+    check_ids,
+    check_categories,
+    check_domains,
+    check_urls,
+    check_user_agents,
+    check_has_rules,
+    check_provenance,
+)
+
+
+def run_checks(services: list[Service], checks: Iterable[Check] = CHECKS) -> list[Issue]:
+    """Every issue the validators find, sorted by file and line."""
+    return sorted(issue for check in checks for issue in check(services))

@@ -1,0 +1,74 @@
+"""What every command shares: error handling, logging, shared options."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from shadowscan.errors import ShadowscanError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_ERROR = 1
+EXIT_FINDINGS = 3
+
+
+def setup_logging(verbose: int, quiet: bool) -> None:
+    """Warnings to stderr by default; ``-v`` info, ``-vv`` debug; ``-q`` errors only."""
+    level = (
+        logging.ERROR
+        if quiet
+        else (logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING)
+    )
+    logging.basicConfig(
+        level=level, format="shadowscan: %(levelname)s: %(message)s", stream=sys.stderr, force=True
+    )
+
+
+def handle_errors(func: F) -> F:
+    """Turn library errors into one line on stderr and exit 1 (a traceback only with -v)."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except ShadowscanError as exc:
+            ctx = click.get_current_context(silent=True)
+            if ctx is not None and (ctx.find_root().params.get("verbose") or 0) > 0:
+                raise
+            click.echo(f"Error: {exc}", err=True)
+            sys.exit(EXIT_ERROR)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def signatures_option(func: F) -> F:
+    """``--signatures DIR``: a catalog directory instead of the bundled one."""
+    return click.option(
+        "--signatures",
+        type=click.Path(path_type=Path, file_okay=False),
+        default=None,
+        help="Signature catalog directory (default: the bundled catalog).",
+    )(func)
+
+
+def output_format_option(*choices: str, default: str = "table") -> Callable[[F], F]:
+    """``--format`` for commands that print tables."""
+
+    def deco(func: F) -> F:
+        return click.option(
+            "--format",
+            "output_format",
+            type=click.Choice(list(choices)),
+            default=default,
+            show_default=True,
+            help="Output format.",
+        )(func)
+
+    return deco

@@ -1,0 +1,147 @@
+"""``shadowscan scan``: the one-shot main job."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from shadowscan.cli.common import EXIT_FINDINGS, handle_errors, signatures_option
+from shadowscan.scan import ScanOptions, run_scan
+from shadowscan.schema import SEVERITIES
+from shadowscan.sources import REGISTRY
+
+
+def _tz(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise click.BadParameter(f"unknown time zone '{value}' (e.g. UTC, Europe/Paris)") from None
+    return value
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Output directory (created).",
+)
+@click.option(
+    "--directory",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="People directory, CSV or Parquet (user, department, email, aliases...).",
+)
+@click.option(
+    "--subnets",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Subnets CSV (cidr, department, site).",
+)
+@click.option(
+    "--policy", type=click.Path(path_type=Path, dir_okay=False), help="Sanction policy YAML."
+)
+@signatures_option
+@click.option(
+    "--format",
+    "log_format",
+    type=click.Choice(sorted(REGISTRY)),
+    default=None,
+    help="Force a log format (skip auto-detection).",
+)
+@click.option(
+    "--tz",
+    default="UTC",
+    show_default=True,
+    callback=_tz,
+    help="Time zone of formats that log local time.",
+)
+@click.option(
+    "--as-of",
+    "as_of",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="Date policy expiry is judged on (default: today, UTC).",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(SEVERITIES),
+    default=None,
+    help="Exit 3 when a finding is at or above this severity.",
+)
+@handle_errors
+def scan(
+    paths: tuple[Path, ...],
+    out: Path,
+    directory: Path | None,
+    subnets: Path | None,
+    policy: Path | None,
+    signatures: Path | None,
+    log_format: str | None,
+    tz: str,
+    as_of: object,
+    fail_on: str | None,
+) -> None:
+    """Parse logs under PATHS, match AI services, and write every report to --out.
+
+    PATHS are files or directories (searched recursively; .gz, .bz2, .zst read by their
+    magic bytes). users.csv, subnets.csv and policy.yaml at the top of a scanned directory
+    are used unless --directory, --subnets or --policy say otherwise.
+
+    \b
+    Example:
+      shadowscan scan sample_logs/ --out report/
+      shadowscan scan /var/log/squid/access.log.1.gz --policy policy.yaml --out out/ --fail-on high
+    """
+    day: date | None = as_of.date() if isinstance(as_of, datetime) else None
+    opts = ScanOptions(
+        paths=list(paths),
+        out=out,
+        directory=directory,
+        subnets=subnets,
+        policy=policy,
+        signatures=signatures,
+        format=log_format,
+        tz=tz,
+        as_of=day,
+    )
+    err = Console(stderr=True)
+    if sys.stderr.isatty():
+        with err.status("scanning") as status:
+            result = run_scan(opts, progress=lambda p: status.update(f"scanning {p}"))
+    else:
+        result = run_scan(opts)
+    s = result.summary
+    f = result.findings
+    click.echo(
+        f"{s['lines_read']:,} lines from {len(s['inputs'])} file(s): {s['events']:,} events, "
+        f"{s['rejected']:,} rejected, {s['skipped']:,} skipped, {s['matched']:,} matched"
+    )
+    counts = ", ".join(f"{n} {k}" for k, n in s["severity_counts"].items()) or "none"
+    click.echo(f"{f.height} finding(s) ({counts}); {s['candidates']} candidate host(s) for review")
+    if f.height:
+        table = Table(show_edge=False)
+        for col in ("department", "service", "status", "severity", "risk", "users", "events"):
+            table.add_column(col)
+        for row in f.head(10).iter_rows(named=True):
+            table.add_row(
+                row["department"],
+                row["service_id"],
+                row["status"],
+                row["severity"],
+                str(row["risk_score"]),
+                str(row["users"]),
+                str(row["events"]),
+            )
+        Console(width=120).print(table)
+    click.echo(f"reports written to {result.out}")
+    if fail_on is not None:
+        bar = SEVERITIES.index(fail_on)
+        if any(SEVERITIES.index(x) >= bar for x in f["severity"].to_list()):
+            sys.exit(EXIT_FINDINGS)

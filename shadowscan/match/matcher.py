@@ -1,0 +1,127 @@
+"""Match events to catalog services: on distinct values, joined back, no Python per row.
+
+Hosts match domains on label boundaries: every suffix of a host (``a.b.c``, ``b.c``, ``c``)
+is joined to the domain table and the longest wins, so ``openai.com`` matches
+``api.openai.com`` but never ``notopenai.com`` or ``openai.com.evil.example``. URL rules
+(host suffix + path prefix) are more specific and win over domains; then SaaS app names;
+user-agent patterns come last.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from shadowscan.match.compile import KIND_CONFIDENCE, SOURCE_FACTOR, CompiledCatalog
+from shadowscan.schema import MATCH_EXTRA_SCHEMA
+
+
+def host_suffixes(hosts: pl.DataFrame) -> pl.DataFrame:
+    """Every label suffix of each distinct ``host``, with its depth (0 = the host itself).
+
+    >>> host_suffixes(pl.DataFrame({"host": ["a.b.c"]}))["suffix"].to_list()
+    ['a.b.c', 'b.c', 'c']
+    """
+    labels = pl.col("host").str.split(".")
+    return (
+        hosts.select("host")
+        .with_columns(labels.alias("_labels"))
+        .with_columns(pl.int_ranges(0, pl.col("_labels").list.len()).alias("depth"))
+        .explode("depth")
+        .select(
+            "host",
+            "depth",
+            pl.col("_labels").list.slice(pl.col("depth")).list.join(".").alias("suffix"),
+        )
+    )
+
+
+def _match_domains(suffixes: pl.DataFrame, cc: CompiledCatalog) -> pl.DataFrame:
+    joined = suffixes.join(cc.domains, left_on="suffix", right_on="domain", how="inner")
+    return (
+        joined.sort(["host", "depth"])
+        .group_by("host", maintain_order=True)
+        .first()
+        .select("host", pl.col("service_id").alias("_dom"))
+    )
+
+
+def _match_urls(events: pl.DataFrame, suffixes: pl.DataFrame, cc: CompiledCatalog) -> pl.DataFrame:
+    empty = pl.DataFrame(schema={"host": pl.String, "url_path": pl.String, "_url": pl.String})
+    if cc.urls.is_empty():
+        return empty
+    rules = suffixes.join(cc.urls, left_on="suffix", right_on="url_host", how="inner")
+    if rules.is_empty():
+        return empty
+    pairs = (
+        events.filter(pl.col("host").is_in(rules["host"].unique().implode()))
+        .select("host", "url_path")
+        .drop_nulls()
+        .unique()
+    )
+    hits = pairs.join(rules, on="host").filter(
+        pl.col("url_path").str.contains(pl.col("path_regex"))
+    )
+    return (
+        hits.sort(["host", "url_path", "path_len", "depth"], descending=[False, False, True, False])
+        .group_by(["host", "url_path"], maintain_order=True)
+        .first()
+        .select("host", "url_path", pl.col("service_id").alias("_url"))
+    )
+
+
+def _match_user_agents(events: pl.DataFrame, cc: CompiledCatalog) -> pl.DataFrame:
+    agents = events.select(pl.col("user_agent").drop_nulls().unique())
+    if not cc.user_agents or agents.is_empty():
+        return pl.DataFrame(schema={"user_agent": pl.String, "_ua": pl.String})
+    expr: pl.Expr = pl.lit(None, dtype=pl.String)
+    for pattern, service_id in reversed(cc.user_agents):
+        expr = (
+            pl.when(pl.col("user_agent").str.contains(pattern))
+            .then(pl.lit(service_id))
+            .otherwise(expr)
+        )
+    return agents.with_columns(expr.alias("_ua")).drop_nulls("_ua")
+
+
+def annotate(events: pl.DataFrame, cc: CompiledCatalog) -> pl.DataFrame:
+    """``events`` with the match columns added (null where nothing matched).
+
+    Rows keep their order and count.
+    """
+    hosts = events.select(pl.col("host").drop_nulls().unique())
+    suffixes = host_suffixes(hosts)
+    dom = _match_domains(suffixes, cc)
+    url = _match_urls(events, suffixes, cc)
+    ua = _match_user_agents(events, cc)
+    out = (
+        events.with_columns(pl.col("app").str.to_lowercase().alias("_app_key"))
+        .join(dom, on="host", how="left", maintain_order="left")
+        .join(url, on=["host", "url_path"], how="left", nulls_equal=False, maintain_order="left")
+        .join(
+            cc.saas_apps.rename({"service_id": "_saas"}),
+            left_on="_app_key",
+            right_on="app_key",
+            how="left",
+            maintain_order="left",
+        )
+        .join(ua, on="user_agent", how="left", maintain_order="left")
+    )
+    kind = (
+        pl.when(pl.col("_url").is_not_null())
+        .then(pl.lit("url"))
+        .when(pl.col("_dom").is_not_null())
+        .then(pl.lit("domain"))
+        .when(pl.col("_saas").is_not_null())
+        .then(pl.lit("saas_app"))
+        .when(pl.col("_ua").is_not_null())
+        .then(pl.lit("user_agent"))
+    )
+    base = kind.replace_strict(KIND_CONFIDENCE, default=None, return_dtype=pl.Float64)
+    factor = pl.col("source").replace_strict(SOURCE_FACTOR, default=1.0, return_dtype=pl.Float64)
+    out = out.with_columns(
+        pl.coalesce("_url", "_dom", "_saas", "_ua").alias("service_id"),
+        kind.alias("match_kind"),
+        (base * factor).round(3).alias("confidence"),
+    ).join(cc.services, on="service_id", how="left", maintain_order="left")
+    keep = [c for c in events.columns] + list(MATCH_EXTRA_SCHEMA)
+    return out.select(keep)

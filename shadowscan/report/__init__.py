@@ -1,0 +1,1 @@
+"""Report writers: spreadsheet-safe CSV, Parquet, summary.json and the HTML report."""

@@ -1,0 +1,129 @@
+"""What every log parser is: detection from the first lines, and chunk -> events + rejects.
+
+A parser turns a frame of raw lines (``line_no``, ``raw``) into the one event schema with
+polars expressions (no Python per line). It marks each line either skipped (blank, comment,
+header), rejected (with a reason) or parsed; the base class splits the three and keeps the
+books, so that for every file ``lines_read = events + rejected + skipped``.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import ClassVar
+
+import polars as pl
+
+from shadowscan.schema import EVENT_SCHEMA, REJECT_RAW_MAX, REJECT_SCHEMA, UTC_TS, conform
+
+#: Columns a parser adds beside the event columns: why a line is rejected (null when it is
+#: fine) and whether it is skipped (blank, comment, header).
+REASON = "_reason"
+SKIP = "_skip"
+
+
+@dataclass(frozen=True)
+class ParseResult:
+    """The outcome of parsing one chunk of lines."""
+
+    events: pl.DataFrame
+    rejects: pl.DataFrame
+    skipped: int
+
+
+class LogParser(ABC):
+    """A log format: how to recognise it and how to parse it.
+
+    Subclasses set the class attributes (they feed ``shadowscan formats``) and implement
+    :meth:`detect` and :meth:`parse_lines`.
+    """
+
+    name: ClassVar[str]
+    source: ClassVar[str]  # proxy | dns | saas | firewall
+    description: ClassVar[str]
+    #: Optional event fields this format can carry (user, src_ip, url_path, bytes_out, ...).
+    fields: ClassVar[tuple[str, ...]]
+    #: True when the format logs local time, so ``--tz`` applies.
+    local_time: ClassVar[bool] = False
+
+    def __init__(self, *, source_file: str, head: list[str], tz: str = "UTC") -> None:
+        self.source_file = source_file
+        self.tz = tz
+        self.head = head
+
+    @classmethod
+    @abstractmethod
+    def detect(cls, head: list[str]) -> float:
+        """Confidence 0..1 that ``head`` (the first non-blank lines) is this format."""
+
+    @abstractmethod
+    def parse_lines(self, lines: pl.DataFrame) -> pl.DataFrame:
+        """Return ``lines`` with event columns plus ``_reason`` and ``_skip``.
+
+        Rows must stay aligned with the input (same count, same order).
+        """
+
+    def parse(self, lines: pl.DataFrame) -> ParseResult:
+        """Parse a chunk of ``line_no``/``raw`` lines into events, rejects and a skip count."""
+        blank = pl.col("raw").str.strip_chars().str.len_bytes() == 0
+        out = self.parse_lines(lines).with_columns(
+            (pl.col(SKIP).fill_null(False) | blank).alias(SKIP)
+        )
+        skipped = out.filter(pl.col(SKIP)).height
+        rest = out.filter(~pl.col(SKIP))
+        bad = rest.filter(pl.col(REASON).is_not_null())
+        good = rest.filter(pl.col(REASON).is_null())
+        events = conform(
+            good.with_columns(
+                pl.lit(self.source).alias("source"),
+                pl.lit(self.name).alias("log_format"),
+                pl.lit(self.source_file).alias("source_file"),
+                pl.col("line_no").alias("source_line"),
+            ),
+            EVENT_SCHEMA,
+        )
+        rejects = conform(
+            bad.select(
+                pl.lit(self.source_file).alias("source_file"),
+                pl.col("line_no").alias("source_line"),
+                pl.col(REASON).alias("reason"),
+                pl.col("raw").str.slice(0, REJECT_RAW_MAX).alias("raw"),
+            ),
+            REJECT_SCHEMA,
+        )
+        return ParseResult(events=events, rejects=rejects, skipped=skipped)
+
+    # Helpers shared by the parsers -------------------------------------------------------
+
+    def local_to_utc(self, naive: pl.Expr) -> pl.Expr:
+        """Interpret a naive datetime as ``--tz`` local time and convert it to UTC."""
+        return (
+            naive.dt.replace_time_zone(self.tz, ambiguous="earliest", non_existent="null")
+            .dt.convert_time_zone("UTC")
+            .cast(UTC_TS)
+        )
+
+
+def epoch_to_utc(seconds: pl.Expr) -> pl.Expr:
+    """Epoch seconds (string or number, fractional) -> UTC datetime; bad values -> null.
+
+    Rounded to the microsecond, so ``1157689312.049`` is exactly ``.049000``.
+    """
+    micros = (seconds.cast(pl.Float64, strict=False) * 1_000_000).round(0).cast(pl.Int64)
+    return micros.cast(pl.Datetime("us")).dt.replace_time_zone("UTC")
+
+
+def null_if(expr: pl.Expr, *values: str) -> pl.Expr:
+    """``expr`` with the given placeholder strings (``-``, empty) turned into null."""
+    return pl.when(expr.is_in(list(values))).then(None).otherwise(expr)
+
+
+def first_reason(*checks: tuple[pl.Expr, str]) -> pl.Expr:
+    """The reason of the first failed check, or null when every check passes.
+
+    Each check is ``(condition_that_is_true_when_bad, reason)``.
+    """
+    expr: pl.Expr = pl.lit(None, dtype=pl.String)
+    for bad, reason in reversed(checks):
+        expr = pl.when(bad).then(pl.lit(reason)).otherwise(expr)
+    return expr

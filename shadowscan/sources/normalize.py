@@ -1,0 +1,48 @@
+"""Vectorised normalisation of the fields every parser shares: hosts, URLs, user names.
+
+>>> import polars as pl
+>>> hosts = ["API.OpenAI.com:443", "user:pw@Example.org.", "[2001:db8::1]:8443", "-"]
+>>> df = pl.DataFrame({"h": hosts})
+>>> df.select(normalize_host(pl.col("h")))["h"].to_list()
+['api.openai.com', 'example.org', '2001:db8::1', None]
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+_URL = r"^(?:[A-Za-z][A-Za-z0-9+.\-]*://)?([^/?#]*)([^?#]*)"
+
+
+def normalize_host(expr: pl.Expr) -> pl.Expr:
+    """Lower case, no scheme, path, userinfo, port or trailing dot; empty or ``-`` -> null."""
+    e = expr.str.strip_chars().str.to_lowercase()
+    e = e.str.replace(r"^[a-z][a-z0-9+.\-]*://", "")
+    e = e.str.replace(r"[/?#].*$", "")
+    e = e.str.replace(r"^.*@", "")
+    e = e.str.replace(r"^\[([0-9a-f:.]+)\](?::\d*)?$", "$1")
+    e = e.str.replace(r"^([^:\[\]]+):\d*$", "$1")
+    e = e.str.strip_chars_end(".")
+    return pl.when(e.is_in(["", "-"])).then(None).otherwise(e)
+
+
+def split_url(expr: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    """Split a URL (or ``host:port`` of a CONNECT) into a normalised host and a path.
+
+    The query string and fragment are dropped: they often carry tokens and personal data.
+    An empty path is null.
+    """
+    authority = expr.str.extract(_URL, 1)
+    path = expr.str.extract(_URL, 2)
+    return normalize_host(authority), pl.when(path == "").then(None).otherwise(path)
+
+
+def normalize_user(expr: pl.Expr) -> pl.Expr:
+    """Trim a logged user name; ``-`` or empty -> null; ``%5C`` (URL-encoded ``\\``) decoded.
+
+    The identity forms (``CORP\\alice``, ``alice@corp.example``) are kept as logged; the
+    directory resolves them to one person.
+    """
+    e = expr.str.strip_chars().str.replace_all("(?i)%5c", "\\", literal=False)
+    e = e.str.replace_all("(?i)%40", "@", literal=False)
+    return pl.when(e.is_in(["", "-"])).then(None).otherwise(e)

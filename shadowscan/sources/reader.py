@@ -1,0 +1,164 @@
+"""Open log files whatever their compression and encoding, and read them in bounded chunks.
+
+Compression is recognised by magic bytes (gzip, bzip2, zstd), not by the file name. Text is
+UTF-8 (a BOM is dropped); a line that is not valid UTF-8 is decoded as Latin-1 on its own and
+counted, so one bad byte affects only its line. Lines are numbered from 1 in the decompressed
+text. A truncated compressed stream ends the file at the last complete line and is reported.
+"""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, cast
+
+import polars as pl
+import zstandard
+
+from shadowscan.errors import InputError
+
+CHUNK_BYTES = 32 * 1024 * 1024
+
+_MAGIC = {
+    b"\x1f\x8b": "gzip",
+    b"BZh": "bzip2",
+    b"\x28\xb5\x2f\xfd": "zstd",
+}
+
+
+def compression_of(path: Path) -> str | None:
+    """The compression of ``path`` by its magic bytes, or None for plain files."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(4)
+    except OSError as exc:
+        raise InputError(f"cannot read file: {exc.strerror}", path=path) from None
+    for magic, name in _MAGIC.items():
+        if head.startswith(magic):
+            return name
+    return None
+
+
+def open_binary(path: Path) -> IO[bytes]:
+    """Open ``path`` for reading decompressed bytes."""
+    kind = compression_of(path)
+    if kind == "gzip":
+        return cast(IO[bytes], gzip.open(path, "rb"))
+    if kind == "bzip2":
+        return cast(IO[bytes], bz2.open(path, "rb"))
+    if kind == "zstd":
+        fh = path.open("rb")
+        return cast(IO[bytes], zstandard.ZstdDecompressor().stream_reader(fh, closefd=True))
+    return path.open("rb")
+
+
+@dataclass
+class ReadStats:
+    """What reading one file found, beside the lines themselves."""
+
+    bytes_read: int = 0
+    lines: int = 0
+    latin1_lines: int = 0
+    utf16: bool = False
+    truncated: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def _decode(block: bytes, stats: ReadStats) -> list[str]:
+    try:
+        return block.decode("utf-8").split("\n")
+    except UnicodeDecodeError:
+        out = []
+        for raw in block.split(b"\n"):
+            try:
+                out.append(raw.decode("utf-8"))
+            except UnicodeDecodeError:
+                stats.latin1_lines += 1
+                out.append(raw.decode("latin-1"))
+        return out
+
+
+def _frame(lines: list[str], first_no: int) -> pl.DataFrame:
+    raw = pl.Series("raw", lines, dtype=pl.String)
+    return pl.DataFrame(
+        {
+            "line_no": pl.int_range(first_no, first_no + len(lines), eager=True, dtype=pl.Int64),
+            "raw": raw.str.strip_suffix("\r"),
+        }
+    )
+
+
+def iter_chunks(
+    path: Path, stats: ReadStats, *, chunk_bytes: int = CHUNK_BYTES
+) -> Iterator[pl.DataFrame]:
+    """Yield frames of ``line_no`` (1-based) and ``raw`` (the line, without CR/LF).
+
+    Memory is bounded by ``chunk_bytes`` whatever the file size.
+    """
+    try:
+        fh = open_binary(path)
+    except OSError as exc:
+        raise InputError(f"cannot read file: {exc.strerror}", path=path) from None
+    next_no = 1
+    carry = b""
+    first = True
+    with fh:
+        while True:
+            try:
+                block = fh.read(chunk_bytes)
+            except (EOFError, OSError, zstandard.ZstdError) as exc:
+                stats.truncated = f"compressed stream ends early ({exc}); kept the lines before"
+                block = b""
+                carry = b""  # the partial last line of a broken stream is not trusted
+            if first:
+                first = False
+                if block.startswith((b"\xff\xfe", b"\xfe\xff")):
+                    stats.utf16 = True
+                    block = _utf16_to_utf8(block, fh)
+                elif block.startswith(b"\xef\xbb\xbf"):
+                    block = block[3:]
+            if not block:
+                break
+            stats.bytes_read += len(block)
+            data = carry + block
+            cut = data.rfind(b"\n")
+            if cut < 0:
+                carry = data
+                continue
+            carry = data[cut + 1 :]
+            lines = _decode(data[:cut], stats)
+            yield _frame(lines, next_no)
+            next_no += len(lines)
+    if carry:
+        lines = _decode(carry, stats)
+        yield _frame(lines, next_no)
+        next_no += len(lines)
+    stats.lines = next_no - 1
+
+
+def _utf16_to_utf8(block: bytes, fh: IO[bytes]) -> bytes:
+    # UTF-16 exports are small (spreadsheet/SaaS exports); read the rest and re-encode once.
+    rest = fh.read()
+    return (block + rest).decode("utf-16").encode("utf-8")
+
+
+def read_head(path: Path, *, max_lines: int = 30, max_bytes: int = 256 * 1024) -> list[str]:
+    """The first non-blank lines of ``path`` (decompressed and decoded), for format detection."""
+    stats = ReadStats()
+    out: list[str] = []
+    try:
+        for frame in iter_chunks(path, stats, chunk_bytes=max_bytes):
+            for line in frame["raw"].to_list():
+                if line.strip():
+                    out.append(line)
+                if len(out) >= max_lines:
+                    return out
+            break
+    except InputError:
+        raise
+    except (OSError, EOFError) as exc:
+        raise InputError(f"cannot read file: {exc}", path=path) from None
+    return out

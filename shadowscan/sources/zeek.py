@@ -1,0 +1,123 @@
+"""Zeek dns.log, as TSV (with its ``#fields`` header) or as JSON lines.
+
+TSV: header lines (``#separator``, ``#fields``, ``#types``, ``#close``...) are skipped; the
+column positions come from ``#fields``. JSON: one object per line, ``ts`` as epoch seconds
+or ISO 8601 (json-streaming-logs). Zeek logs UTC.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import ClassVar
+
+import polars as pl
+
+from shadowscan.sources.base import REASON, SKIP, LogParser, epoch_to_utc, first_reason, null_if
+from shadowscan.sources.normalize import normalize_host
+
+_WANTED = {"ts": "ts_", "id.orig_h": "src_ip", "query": "query"}
+
+
+def _header_value(head: list[str], key: str) -> str | None:
+    for line in head:
+        if line.startswith(f"#{key}"):
+            return line[len(key) + 1 :].lstrip(" \t")
+    return None
+
+
+class ZeekDnsTsvParser(LogParser):
+    """Zeek dns.log in Zeek's own tab-separated format."""
+
+    name = "zeek_dns_tsv"
+    source = "dns"
+    description = "Zeek dns.log, TSV with #fields header"
+    fields: ClassVar[tuple[str, ...]] = ("src_ip",)
+
+    def __init__(self, *, source_file: str, head: list[str], tz: str = "UTC") -> None:
+        super().__init__(source_file=source_file, head=head, tz=tz)
+        sep = _header_value(head, "separator") or "\\x09"
+        self.sep = sep.encode().decode("unicode_escape") if sep.startswith("\\x") else sep
+        fields = _header_value(head, "fields")
+        self.columns = fields.split(self.sep) if fields else []
+
+    @classmethod
+    def detect(cls, head: list[str]) -> float:
+        """Certain when the header says ``#path dns`` and names the dns fields."""
+        path = _header_value(head, "path")
+        fields = _header_value(head, "fields") or ""
+        if path is not None and path.strip() == "dns" and "query" in fields:
+            return 1.0
+        return 0.0
+
+    def parse_lines(self, lines: pl.DataFrame) -> pl.DataFrame:
+        """Split on the separator; pick the columns named in ``#fields``."""
+        raw = pl.col("raw")
+        parts = raw.str.split(self.sep)
+        picks = []
+        for field, alias in _WANTED.items():
+            if field in self.columns:
+                picks.append(
+                    parts.list.get(self.columns.index(field), null_on_oob=True).alias(alias)
+                )
+            else:
+                picks.append(pl.lit(None, dtype=pl.String).alias(alias))
+        p = lines.with_columns(*picks, parts.list.len().alias("_n"))
+        ts = epoch_to_utc(pl.col("ts_"))
+        return p.select(
+            "line_no",
+            "raw",
+            ts.alias("ts"),
+            null_if(pl.col("src_ip"), "-", "(empty)").alias("src_ip"),
+            normalize_host(null_if(pl.col("query"), "-", "(empty)")).alias("host"),
+            raw.str.starts_with("#").alias(SKIP),
+            first_reason(
+                (pl.col("_n") != len(self.columns), f"expected {len(self.columns)} fields"),
+                (ts.is_null(), "bad timestamp"),
+            ).alias(REASON),
+        )
+
+
+class ZeekDnsJsonParser(LogParser):
+    """Zeek dns.log written as JSON lines (LogAscii::use_json or json-streaming-logs)."""
+
+    name = "zeek_dns_json"
+    source = "dns"
+    description = "Zeek dns.log, JSON lines"
+    fields: ClassVar[tuple[str, ...]] = ("src_ip",)
+
+    @classmethod
+    def detect(cls, head: list[str]) -> float:
+        """Share of the first lines that are JSON objects of a Zeek DNS record."""
+        if not head:
+            return 0.0
+        hits = 0
+        for line in head:
+            try:
+                obj = json.loads(line)
+            except ValueError:
+                continue
+            if not isinstance(obj, dict):
+                continue
+            if obj.get("_path") == "dns" or {"id.orig_h", "query", "qtype_name"} <= obj.keys():
+                hits += 1
+        return hits / len(head)
+
+    def parse_lines(self, lines: pl.DataFrame) -> pl.DataFrame:
+        """Read ``ts``, ``id.orig_h`` and ``query`` with JSON paths."""
+        raw = pl.col("raw")
+        ts_text = raw.str.json_path_match("$.ts")
+        iso = ts_text.str.strptime(pl.Datetime("us", "UTC"), "%Y-%m-%dT%H:%M:%S%.fZ", strict=False)
+        ts = pl.coalesce(iso, epoch_to_utc(ts_text))
+        return lines.select(
+            "line_no",
+            "raw",
+            ts.alias("ts"),
+            raw.str.json_path_match("$['id.orig_h']").alias("src_ip"),
+            normalize_host(raw.str.json_path_match("$.query")).alias("host"),
+            pl.lit(False).alias(SKIP),
+            first_reason(
+                (~raw.str.strip_chars_start().str.starts_with("{"), "not a JSON object"),
+                (ts_text.is_null(), "invalid JSON or no ts field"),
+                (ts.is_null(), "bad timestamp"),
+            ).alias(REASON),
+        )

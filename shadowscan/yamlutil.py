@@ -1,0 +1,79 @@
+"""Strict YAML loading that keeps line numbers.
+
+Duplicate keys and unsafe tags are errors naming the file and line. Mappings come back as
+:class:`LineDict`, which remembers the line of the mapping and of each key, so that later
+validation errors can point at the exact place.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode
+
+from shadowscan.errors import ShadowscanError
+
+
+class LineDict(dict[str, Any]):
+    """A dict that knows the 1-based line where it, and each of its keys, was written."""
+
+    line: int = 0
+    key_lines: dict[str, int]
+
+    def line_of(self, key: str) -> int:
+        """The line of ``key``, or of the mapping itself when the key is absent."""
+        return self.key_lines.get(key, self.line)
+
+
+class _StrictLoader(yaml.SafeLoader):
+    pass
+
+
+def _construct_mapping(loader: _StrictLoader, node: MappingNode) -> LineDict:
+    loader.flatten_mapping(node)
+    out = LineDict()
+    out.line = node.start_mark.line + 1
+    out.key_lines = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if not isinstance(key, str):
+            key = str(key)
+        if key in out:
+            raise yaml.constructor.ConstructorError(
+                None,
+                None,
+                f"duplicate key '{key}' (first at line {out.key_lines[key]})",
+                key_node.start_mark,
+            )
+        out[key] = loader.construct_object(value_node, deep=True)
+        out.key_lines[key] = key_node.start_mark.line + 1
+    return out
+
+
+_StrictLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
+    _construct_mapping,
+)
+
+
+def load_yaml(path: Path, *, error: type[ShadowscanError] = ShadowscanError) -> Any:
+    """Load one YAML file strictly; raise ``error`` naming the file and line on any problem."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise error(f"cannot read file: {exc.strerror}", path=path) from None
+    except UnicodeDecodeError:
+        raise error("not UTF-8 text", path=path, hint="save the file as UTF-8") from None
+    try:
+        return yaml.load(text, Loader=_StrictLoader)  # a SafeLoader subclass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        problem = exc.problem or exc.context or "invalid YAML"
+        if "could not determine a constructor" in str(problem):
+            problem = f"unsafe or unknown tag: {problem.split('tag')[-1].strip()}"
+        raise error(f"invalid YAML: {problem}", path=path, line=line) from None
+    except yaml.YAMLError as exc:
+        raise error(f"invalid YAML: {exc}", path=path) from None
