@@ -1,0 +1,1 @@
+"""Matching: compile the catalog into tables, match distinct values, join back to events."""
