@@ -18,7 +18,8 @@ from shadowscan.schema import CANDIDATE_SCHEMA, conform
 API_PATH: Final = (
     r"^/(?:v\d+(?:beta|alpha)?|openai(?:/v\d+)?|api(?:/v\d+)?)/"
     r"(?:chat/completions|completions|messages|embeddings|responses|assistants|threads"
-    r"|images/generations|audio/(?:speech|transcriptions)|models/[^/]+:(?:generate|stream)|generate|chat)"
+    r"|images/generations|audio/(?:speech|transcriptions)|models/[^/]+:(?:generate|stream)\w*"
+    r"|generate|chat)(?:[/?;]|$)"
 )
 SDK_AGENT: Final = (
     r"(?i)(?:^openai/|openai-python|openai-node|^anthropic/|anthropic-(?:python|typescript)"

@@ -131,6 +131,8 @@ def conform(df: pl.DataFrame, schema: dict[str, pl.DataType]) -> pl.DataFrame:
     >>> conform(pl.DataFrame({"b": [1]}), {"a": pl.String(), "b": pl.Int64()}).columns
     ['a', 'b']
     """
+    if df.width == 0:  # literals alone would make one row
+        return pl.DataFrame(schema=schema)
     exprs = [
         (pl.col(name).cast(dtype) if name in df.columns else pl.lit(None, dtype=dtype)).alias(name)
         for name, dtype in schema.items()

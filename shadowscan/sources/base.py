@@ -115,7 +115,7 @@ def epoch_to_utc(seconds: pl.Expr) -> pl.Expr:
 
 def null_if(expr: pl.Expr, *values: str) -> pl.Expr:
     """``expr`` with the given placeholder strings (``-``, empty) turned into null."""
-    return pl.when(expr.is_in(list(values))).then(None).otherwise(expr)
+    return pl.when(~expr.is_in(list(values))).then(expr)
 
 
 def first_reason(*checks: tuple[pl.Expr, str]) -> pl.Expr:

@@ -23,7 +23,7 @@ def normalize_host(expr: pl.Expr) -> pl.Expr:
     e = e.str.replace(r"^\[([0-9a-f:.]+)\](?::\d*)?$", "$1")
     e = e.str.replace(r"^([^:\[\]]+):\d*$", "$1")
     e = e.str.strip_chars_end(".")
-    return pl.when(e.is_in(["", "-"])).then(None).otherwise(e)
+    return pl.when(~e.is_in(["", "-"])).then(e)
 
 
 def split_url(expr: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
@@ -34,7 +34,7 @@ def split_url(expr: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
     """
     authority = expr.str.extract(_URL, 1)
     path = expr.str.extract(_URL, 2)
-    return normalize_host(authority), pl.when(path == "").then(None).otherwise(path)
+    return normalize_host(authority), pl.when(path != "").then(path)
 
 
 def normalize_user(expr: pl.Expr) -> pl.Expr:
@@ -45,4 +45,4 @@ def normalize_user(expr: pl.Expr) -> pl.Expr:
     """
     e = expr.str.strip_chars().str.replace_all("(?i)%5c", "\\", literal=False)
     e = e.str.replace_all("(?i)%40", "@", literal=False)
-    return pl.when(e.is_in(["", "-"])).then(None).otherwise(e)
+    return pl.when(~e.is_in(["", "-"])).then(e)

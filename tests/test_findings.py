@@ -1,0 +1,135 @@
+"""Findings arithmetic: counts, bytes, blocked, days, risk and why."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+from helpers import matches, ts
+
+from shadowscan.catalog import Catalog, load_catalog
+from shadowscan.findings import aggregate
+
+
+@pytest.fixture(scope="module")
+def catalog() -> Catalog:
+    return load_catalog()
+
+
+def test_one_row_per_department_and_service(catalog: Catalog) -> None:
+    """Two departments using one service give two findings."""
+    m = matches(
+        [
+            {"department": "Legal", "user": "alice", "ts": ts("2026-11-26 09:00")},
+            {"department": "Sales", "user": "bob", "ts": ts("2026-11-26 09:00")},
+            {"department": "Legal", "user": "alice", "ts": ts("2026-11-27 09:00")},
+        ]
+    )
+    f = aggregate(m, catalog)
+    assert sorted(f.select("department", "events").rows()) == [("Legal", 2), ("Sales", 1)]
+
+
+def test_counts_people_not_spellings(catalog: Catalog) -> None:
+    """CORP\\alice and alice (same person) count once; unresolved names by their bare form."""
+    m = matches(
+        [
+            {"user": "CORP\\alice", "person": "alice", "ts": ts("2026-11-26 09:00")},
+            {"user": "alice", "person": "alice", "ts": ts("2026-11-26 10:00")},
+            {"user": "CORP\\zed", "ts": ts("2026-11-26 11:00")},
+            {"user": "zed", "ts": ts("2026-11-26 12:00")},
+            {"user": None, "ts": ts("2026-11-26 13:00")},
+        ]
+    )
+    row = aggregate(m, catalog).row(0, named=True)
+    assert (row["users"], row["events"]) == (2, 5)
+
+
+def test_bytes_are_null_when_no_source_logs_them(catalog: Catalog) -> None:
+    """bytes_out stays null (not 0) when every event lacks it; bytes_in sums."""
+    m = matches(
+        [
+            {"bytes_in": 100, "ts": ts("2026-11-26 09:00")},
+            {"bytes_in": 50, "ts": ts("2026-11-26 09:05")},
+        ]
+    )
+    row = aggregate(m, catalog).row(0, named=True)
+    assert (row["bytes_out"], row["bytes_in"]) == (None, 150)
+
+
+def test_blocked_active_days_first_last_sources(catalog: Catalog) -> None:
+    """Blocked events, distinct days, first/last seen and sources are aggregated."""
+    m = matches(
+        [
+            {"action": "blocked", "ts": ts("2026-11-26 23:59"), "source": "proxy"},
+            {"action": "allowed", "ts": ts("2026-11-27 00:01"), "source": "dns"},
+            {"action": None, "ts": ts("2026-11-27 08:00"), "source": "proxy"},
+        ]
+    )
+    row = aggregate(m, catalog).row(0, named=True)
+    assert row["blocked_events"] == 1
+    assert row["active_days"] == 2
+    assert (row["first_seen"], row["last_seen"]) == (ts("2026-11-26 23:59"), ts("2026-11-27 08:00"))
+    assert row["sources"] == "dns,proxy"
+
+
+def test_risk_score_formula(catalog: Catalog) -> None:
+    """prohibited (45) + trains on input (15) + no enterprise tier? + 5 users (8) + 2 MB (5)."""
+    service = catalog.get("deepseek")
+    assert service is not None
+    m = matches(
+        [
+            {
+                "service_id": "deepseek",
+                "status": "prohibited",
+                "user": f"u{i}",
+                "bytes_out": 400_000,
+                "ts": ts("2026-11-26 09:00"),
+            }
+            for i in range(5)
+        ]
+    )
+    row = aggregate(m, catalog).row(0, named=True)
+    trains = {True: 15, None: 7, False: 0}[service.trains_on_input_default]
+    enterprise = {False: 10, None: 5, True: 0}[service.enterprise_tier]
+    assert row["risk_score"] == 45 + trains + enterprise + 8 + 5
+    assert "prohibited service; 5 users in Legal; 2.0 MB uploaded" in row["why"]
+
+
+def test_all_blocked_halves_the_score(catalog: Catalog) -> None:
+    """When every attempt was blocked the control worked: the score is halved."""
+    base = {"service_id": "midjourney", "status": "prohibited", "user": "a"}
+    allowed = aggregate(matches([{**base, "ts": ts("2026-11-26 09:00")}]), catalog)
+    blocked = aggregate(
+        matches([{**base, "action": "blocked", "ts": ts("2026-11-26 09:00")}]), catalog
+    )
+    assert blocked["risk_score"][0] == allowed["risk_score"][0] // 2
+    assert "all 1 attempts blocked" in blocked["why"][0]
+
+
+def test_sanctioned_is_capped_low(catalog: Catalog) -> None:
+    """A sanctioned service never scores above 20, so it is low severity."""
+    m = matches(
+        [{"status": "sanctioned", "user": f"u{i}", "ts": ts("2026-11-26 09:00")} for i in range(30)]
+    )
+    row = aggregate(m, catalog).row(0, named=True)
+    assert (row["risk_score"], row["severity"]) == (20, "low")
+
+
+def test_severity_bands(catalog: Catalog) -> None:
+    """Scores map to severities at 25, 50 and 75."""
+    m = matches(
+        [
+            {"service_id": "chatgpt", "status": "tolerated", "user": "a", "department": "A"},
+            {"service_id": "chatgpt", "status": "prohibited", "user": "a", "department": "B"},
+        ]
+    ).with_columns(pl.lit(ts("2026-11-26 09:00")).alias("ts"))
+    f = aggregate(m, catalog).sort("department")
+    assert all(
+        sev == ("critical" if s >= 75 else "high" if s >= 50 else "medium" if s >= 25 else "low")
+        for s, sev in f.select("risk_score", "severity").rows()
+    )
+
+
+def test_no_matches_give_no_findings(catalog: Catalog) -> None:
+    """An empty input gives an empty findings frame with the full schema."""
+    f = aggregate(matches([]), catalog)
+    assert f.height == 0 and "why" in f.columns
