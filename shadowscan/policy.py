@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -180,6 +180,8 @@ def _parse_rule(raw: Any, path: Path, catalog: Catalog, line: int) -> Rule:
             "departments must be a list of names", path=path, line=raw.line_of("departments")
         )
     expires = raw.get("expires")
+    if isinstance(expires, datetime):
+        expires = expires.date()
     if expires is not None and not isinstance(expires, date):
         try:
             expires = date.fromisoformat(str(expires))

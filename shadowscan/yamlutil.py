@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from yaml.nodes import MappingNode
+from yaml.nodes import MappingNode, ScalarNode
 
 from shadowscan.errors import ShadowscanError
 
@@ -52,6 +52,16 @@ def _construct_mapping(loader: _StrictLoader, node: MappingNode) -> LineDict:
     return out
 
 
+def _construct_timestamp(loader: _StrictLoader, node: ScalarNode) -> object:
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+    except ValueError as exc:
+        raise yaml.constructor.ConstructorError(
+            None, None, f"invalid date '{node.value}' ({exc})", node.start_mark
+        ) from None
+
+
+_StrictLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
 _StrictLoader.add_constructor(
     yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
     _construct_mapping,
@@ -73,7 +83,8 @@ def load_yaml(path: Path, *, error: type[ShadowscanError] = ShadowscanError) -> 
         line = mark.line + 1 if mark is not None else None
         problem = exc.problem or exc.context or "invalid YAML"
         if "could not determine a constructor" in str(problem):
-            problem = f"unsafe or unknown tag: {problem.split('tag')[-1].strip()}"
+            tag = problem.partition("for the tag ")[2].strip(" '")
+            problem = f"unsafe or unknown tag '{tag}'"
         raise error(f"invalid YAML: {problem}", path=path, line=line) from None
     except yaml.YAMLError as exc:
         raise error(f"invalid YAML: {exc}", path=path) from None

@@ -10,7 +10,11 @@ import pytest
 
 import shadowscan
 
-MODULES = sorted(m.name for m in pkgutil.walk_packages(shadowscan.__path__, "shadowscan."))
+MODULES = sorted(
+    m.name
+    for m in pkgutil.walk_packages(shadowscan.__path__, "shadowscan.")
+    if not m.name.endswith("__main__")
+)
 
 
 @pytest.mark.parametrize("name", MODULES)

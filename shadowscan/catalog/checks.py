@@ -121,6 +121,29 @@ def check_urls(services: list[Service]) -> Iterator[Issue]:
                 yield _err(s, "bad-url", f"URL rule '{u}': '{u.host}' is not a host name")
             if not u.path.startswith("/"):
                 yield _err(s, "bad-url", f"URL rule '{u}': the path must start with '/'")
+            elif u.path.rstrip("/") == "" and u.host.removeprefix("www.") in GENERAL_PURPOSE:
+                yield _err(
+                    s,
+                    "general-purpose-domain",
+                    f"URL rule '{u}' covers all of the general-purpose host '{u.host}'; "
+                    "give the path of the AI feature",
+                )
+
+
+def check_saas_apps(services: list[Service]) -> Iterator[Issue]:
+    """A SaaS app name or client id names one service (matching is case-insensitive)."""
+    owner: dict[str, Service] = {}
+    for s in services:
+        for app in s.saas_apps:
+            key = app.casefold()
+            if key in owner and owner[key].id != s.id:
+                o = owner[key]
+                yield _err(
+                    s,
+                    "duplicate-saas-app",
+                    f"saas app '{app}' is also on '{o.id}' ({o.file}:{o.line})",
+                )
+            owner.setdefault(key, s)
 
 
 def check_user_agents(services: list[Service]) -> Iterator[Issue]:
@@ -130,10 +153,13 @@ def check_user_agents(services: list[Service]) -> Iterator[Issue]:
             try:
                 re2.compile(pattern)
             except re2.error as exc:
+                reason = exc.args[0] if exc.args else exc
+                if isinstance(reason, bytes):
+                    reason = reason.decode("utf-8", "replace")
                 yield _err(
                     s,
                     "non-re2-pattern",
-                    f"user_agents pattern {pattern!r} is not RE2-compatible ({exc}); "
+                    f"user_agents pattern {pattern!r} is not RE2-compatible ({reason}); "
                     "remove backreferences and lookaround",
                 )
                 continue
@@ -177,6 +203,7 @@ CHECKS: Final[tuple[Check, ...]] = (
     check_categories,
     check_domains,
     check_urls,
+    check_saas_apps,
     check_user_agents,
     check_has_rules,
     check_provenance,

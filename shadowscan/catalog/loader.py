@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Final
 
@@ -59,6 +59,8 @@ def _tri(v: Any) -> bool | None:
 
 
 def _date(v: Any) -> date:
+    if isinstance(v, datetime):
+        raise _Bad("must be a date YYYY-MM-DD")
     if isinstance(v, date):
         return v
     if isinstance(v, str):

@@ -15,6 +15,7 @@ from typing import ClassVar
 import polars as pl
 
 from shadowscan.schema import EVENT_SCHEMA, REJECT_RAW_MAX, REJECT_SCHEMA, UTC_TS, conform
+from shadowscan.sources.normalize import normalize_host
 
 #: Columns a parser adds beside the event columns: why a line is rejected (null when it is
 #: fine) and whether it is skipped (blank, comment, header).
@@ -45,6 +46,8 @@ class LogParser(ABC):
     fields: ClassVar[tuple[str, ...]]
     #: True when the format logs local time, so ``--tz`` applies.
     local_time: ClassVar[bool] = False
+    #: True when an event without a host is a bad line (a proxy line always names one).
+    requires_host: ClassVar[bool] = False
 
     def __init__(self, *, source_file: str, head: list[str], tz: str = "UTC") -> None:
         self.source_file = source_file
@@ -57,18 +60,29 @@ class LogParser(ABC):
         """Confidence 0..1 that ``head`` (the first non-blank lines) is this format."""
 
     @abstractmethod
-    def parse_lines(self, lines: pl.DataFrame) -> pl.DataFrame:
+    def parse_lines(self, lines: pl.LazyFrame) -> pl.LazyFrame:
         """Return ``lines`` with event columns plus ``_reason`` and ``_skip``.
 
-        Rows must stay aligned with the input (same count, same order).
+        ``host`` may be raw (``Host:443``, ``name.``): the base class normalises it on
+        distinct values. Rows must stay aligned with the input (same count, same order).
         """
 
     def parse(self, lines: pl.DataFrame) -> ParseResult:
         """Parse a chunk of ``line_no``/``raw`` lines into events, rejects and a skip count."""
         blank = pl.col("raw").str.strip_chars().str.len_bytes() == 0
-        out = self.parse_lines(lines).with_columns(
-            (pl.col(SKIP).fill_null(False) | blank).alias(SKIP)
+        out = (
+            self.parse_lines(lines.lazy())
+            .with_columns((pl.col(SKIP).fill_null(False) | blank).alias(SKIP))
+            .collect()
         )
+        out = _normalise_hosts(out)
+        if self.requires_host:
+            out = out.with_columns(
+                pl.when(pl.col(REASON).is_null() & pl.col("host").is_null())
+                .then(pl.lit("no host"))
+                .otherwise(pl.col(REASON))
+                .alias(REASON)
+            )
         skipped = out.filter(pl.col(SKIP)).height
         rest = out.filter(~pl.col(SKIP))
         bad = rest.filter(pl.col(REASON).is_not_null())
@@ -102,6 +116,19 @@ class LogParser(ABC):
             .dt.convert_time_zone("UTC")
             .cast(UTC_TS)
         )
+
+
+def _normalise_hosts(out: pl.DataFrame) -> pl.DataFrame:
+    """Normalise ``host`` once per distinct value (hosts repeat far more than rows vary)."""
+    if "host" not in out.columns:
+        return out
+    distinct = out.select(pl.col("host").unique().drop_nulls())
+    table = distinct.with_columns(normalize_host(pl.col("host")).alias("_host"))
+    return (
+        out.join(table, on="host", how="left", maintain_order="left")
+        .drop("host")
+        .rename({"_host": "host"})
+    )
 
 
 def epoch_to_utc(seconds: pl.Expr) -> pl.Expr:

@@ -15,7 +15,6 @@ from typing import ClassVar
 import polars as pl
 
 from shadowscan.sources.base import REASON, SKIP, LogParser, first_reason
-from shadowscan.sources.normalize import normalize_host
 
 _TS = r"(\d{2}-[A-Za-z]{3}-\d{4} \d{2}:\d{2}:\d{2}(?:\.\d+)?)"
 _LINE = (
@@ -44,7 +43,7 @@ class Bind9Parser(LogParser):
             return 0.0
         return sum(1 for line in head if _DETECT.match(line)) / len(head)
 
-    def parse_lines(self, lines: pl.DataFrame) -> pl.DataFrame:
+    def parse_lines(self, lines: pl.LazyFrame) -> pl.LazyFrame:
         """Split the client prefix, then read the query name from the message."""
         names = ["ts_", "client", "view_name", "msg"]
         g = pl.col("raw").str.extract_groups(_LINE).struct.rename_fields(names)
@@ -61,7 +60,7 @@ class Bind9Parser(LogParser):
             "raw",
             ts.alias("ts"),
             pl.col("client").alias("src_ip"),
-            normalize_host(name).alias("host"),
+            name.alias("host"),
             pl.when(denied_name.is_not_null())
             .then(pl.lit("blocked"))
             .otherwise(None)

@@ -21,13 +21,14 @@ from shadowscan.sources.base import (
     first_reason,
     null_if,
 )
-from shadowscan.sources.normalize import normalize_user, split_url
+from shadowscan.sources.normalize import normalize_user
 
 _LINE = (
     r"^(\d{9,11}(?:\.\d+)?)\s+(-?\d+)\s+(\S+)\s+([A-Z_]+)/(\d{3})\s+(\d+)\s+(\S+)\s+(\S+)"
     r"\s+(\S+)\s+(\S+)(?:\s+(\S+))?\s*$"
 )
 _DETECT = re.compile(_LINE)
+_FIELDS = ("ts_", "elapsed", "client", "code", "bytes", "method_", "url", "user_", "hier", "ctype")
 
 
 class SquidNativeParser(LogParser):
@@ -36,6 +37,7 @@ class SquidNativeParser(LogParser):
     name = "squid_native"
     source = "proxy"
     description = "Squid native access.log (logformat squid)"
+    requires_host = True
     fields: ClassVar[tuple[str, ...]] = (
         "user",
         "src_ip",
@@ -54,15 +56,32 @@ class SquidNativeParser(LogParser):
         hits = sum(1 for line in head if _DETECT.match(line))
         return hits / len(head)
 
-    def parse_lines(self, lines: pl.DataFrame) -> pl.DataFrame:
-        """Extract the fields with one regex; lines that do not fit are rejected."""
-        names = ["ts_", "elapsed", "client", "code", "status", "bytes", "method_", "url"]
-        names += ["user_", "hier", "ctype"]
-        g = pl.col("raw").str.extract_groups(_LINE).struct.rename_fields(names)
-        p = lines.with_columns(g.alias("_g")).unnest("_g")
-        host, path = split_url(pl.col("url"))
-        status = pl.col("status").cast(pl.Int32, strict=False)
-        denied = pl.col("code").str.contains("DENIED")
+    def parse_lines(self, lines: pl.LazyFrame) -> pl.LazyFrame:
+        """Split on runs of spaces (no regex per field); lines that do not fit are rejected."""
+        parts = pl.col("raw").str.strip_chars().str.replace_all(r"\s+", " ").str.split(" ")
+        p = lines.with_columns(parts.alias("_p")).with_columns(
+            pl.col("_p").list.len().alias("_n"),
+            *[
+                pl.col("_p").list.get(i, null_on_oob=True).alias(name)
+                for i, name in enumerate(_FIELDS)
+            ],
+        )
+        code_status = pl.col("code").str.split_exact("/", 1)
+        p = p.with_columns(
+            code_status.struct.field("field_0").alias("_code"),
+            code_status.struct.field("field_1").cast(pl.Int32, strict=False).alias("_status"),
+            epoch_to_utc(pl.col("ts_")).alias("_ts"),
+            pl.col("bytes").cast(pl.Int64, strict=False).alias("_bytes"),
+        )
+        url = pl.col("url")
+        no_scheme = url.str.replace(r"^[A-Za-z][A-Za-z0-9+.\-]*://", "")
+        authority_path = no_scheme.str.splitn("/", 2)
+        path = authority_path.struct.field("field_1")
+        path = pl.when(path.is_not_null()).then(
+            pl.lit("/") + path.str.splitn("?", 2).struct.field("field_0")
+        )
+        status = pl.col("_status")
+        denied = pl.col("_code").str.contains("DENIED", literal=True)
         # 407 is the proxy asking for credentials, not a policy block: the client retries.
         action = (
             pl.when(denied & (status == 407))
@@ -71,23 +90,25 @@ class SquidNativeParser(LogParser):
             .then(pl.lit("blocked"))
             .otherwise(pl.lit("allowed"))
         )
-        ts = epoch_to_utc(pl.col("ts_"))
         return p.select(
             "line_no",
             "raw",
-            ts.alias("ts"),
+            pl.col("_ts").alias("ts"),
             null_if(pl.col("client"), "-").alias("src_ip"),
             normalize_user(pl.col("user_")).alias("user"),
-            host.alias("host"),
+            authority_path.struct.field("field_0").alias("host"),
             path.alias("url_path"),
             pl.col("method_").alias("method"),
             status.alias("http_status"),
             action.alias("action"),
-            pl.col("bytes").cast(pl.Int64, strict=False).alias("bytes_in"),
+            pl.col("_bytes").alias("bytes_in"),
             pl.lit(False).alias(SKIP),
             first_reason(
-                (pl.col("ts_").is_null(), "not a Squid native access.log line"),
-                (ts.is_null(), "bad timestamp"),
-                (host.is_null(), "no host in URL"),
+                (
+                    ~pl.col("_n").is_between(10, 11) | status.is_null(),
+                    "not a Squid native access.log line",
+                ),
+                (pl.col("_ts").is_null(), "bad timestamp"),
+                (pl.col("_bytes").is_null(), "bad size field"),
             ).alias(REASON),
         )

@@ -13,7 +13,6 @@ from typing import ClassVar
 import polars as pl
 
 from shadowscan.sources.base import REASON, SKIP, LogParser, epoch_to_utc, first_reason, null_if
-from shadowscan.sources.normalize import normalize_host
 
 _WANTED = {"ts": "ts_", "id.orig_h": "src_ip", "query": "query"}
 
@@ -49,7 +48,7 @@ class ZeekDnsTsvParser(LogParser):
             return 1.0
         return 0.0
 
-    def parse_lines(self, lines: pl.DataFrame) -> pl.DataFrame:
+    def parse_lines(self, lines: pl.LazyFrame) -> pl.LazyFrame:
         """Split on the separator; pick the columns named in ``#fields``."""
         raw = pl.col("raw")
         parts = raw.str.split(self.sep)
@@ -68,7 +67,7 @@ class ZeekDnsTsvParser(LogParser):
             "raw",
             ts.alias("ts"),
             null_if(pl.col("src_ip"), "-", "(empty)").alias("src_ip"),
-            normalize_host(null_if(pl.col("query"), "-", "(empty)")).alias("host"),
+            null_if(pl.col("query"), "-", "(empty)").alias("host"),
             raw.str.starts_with("#").alias(SKIP),
             first_reason(
                 (pl.col("_n") != len(self.columns), f"expected {len(self.columns)} fields"),
@@ -102,7 +101,7 @@ class ZeekDnsJsonParser(LogParser):
                 hits += 1
         return hits / len(head)
 
-    def parse_lines(self, lines: pl.DataFrame) -> pl.DataFrame:
+    def parse_lines(self, lines: pl.LazyFrame) -> pl.LazyFrame:
         """Read ``ts``, ``id.orig_h`` and ``query`` with JSON paths."""
         raw = pl.col("raw")
         ts_text = raw.str.json_path_match("$.ts")
@@ -113,7 +112,7 @@ class ZeekDnsJsonParser(LogParser):
             "raw",
             ts.alias("ts"),
             raw.str.json_path_match("$['id.orig_h']").alias("src_ip"),
-            normalize_host(raw.str.json_path_match("$.query")).alias("host"),
+            raw.str.json_path_match("$.query").alias("host"),
             pl.lit(False).alias(SKIP),
             first_reason(
                 (~raw.str.strip_chars_start().str.starts_with("{"), "not a JSON object"),

@@ -1,0 +1,5 @@
+"""``python -m shadowscan`` runs the command line."""
+
+from shadowscan.cli import main
+
+main()

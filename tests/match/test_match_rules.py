@@ -1,0 +1,146 @@
+"""URL, user-agent and SaaS-app rules, rule priority, confidence and row alignment."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import polars as pl
+import pytest
+
+from shadowscan.match.compile import CompiledCatalog
+from shadowscan.match.lookup import match_inputs
+from shadowscan.match.matcher import annotate
+from shadowscan.schema import EVENT_COLUMNS, EVENT_SCHEMA, MATCH_EXTRA_SCHEMA, conform
+
+OPENAI_UA = "OpenAI/Python 1.30.0"
+
+
+def _events(**columns: list[Any]) -> pl.DataFrame:
+    """An events frame with every schema column; unspecified ones are null."""
+    n = len(next(iter(columns.values())))
+    columns.setdefault("source", ["proxy"] * n)
+    columns.setdefault("source_line", list(range(1, n + 1)))
+    return conform(pl.DataFrame(columns, strict=False), EVENT_SCHEMA)
+
+
+def _result(out: pl.DataFrame) -> list[tuple[Any, ...]]:
+    return out.select("service_id", "match_kind", "confidence").rows()
+
+
+@pytest.mark.parametrize(
+    "url", ["https://huggingface.co/chat/conversation/1", "https://huggingface.co/chat?x=1"]
+)
+def test_url_rule_matches_path_prefix(url: str, bundled_cc: CompiledCatalog) -> None:
+    """huggingface.co/chat matches /chat and below as huggingchat, by URL."""
+    r = match_inputs([url], bundled_cc)[0]
+    assert (r["service_id"], r["match_kind"], r["confidence"]) == ("huggingchat", "url", 0.95)
+
+
+@pytest.mark.parametrize("url", ["https://huggingface.co/chatter", "https://huggingface.co/models"])
+def test_url_rule_stops_at_a_path_segment(url: str, bundled_cc: CompiledCatalog) -> None:
+    """/chatter and /models are not /chat: they fall back to the huggingface domain."""
+    r = match_inputs([url], bundled_cc)[0]
+    assert (r["service_id"], r["match_kind"], r["confidence"]) == ("huggingface", "domain", 0.9)
+
+
+def test_url_rule_matches_event_with_url_path(bundled_cc: CompiledCatalog) -> None:
+    """An event's host + url_path is matched against URL rules, the host by suffix."""
+    events = _events(host=["www.bing.com", "www.bing.com"], url_path=["/chat", "/search"])
+    assert _result(annotate(events, bundled_cc)) == [
+        ("microsoft-copilot", "url", 0.95),
+        (None, None, None),
+    ]
+
+
+def test_user_agent_matches_when_no_host_matches(bundled_cc: CompiledCatalog) -> None:
+    """An OpenAI SDK user agent on an unknown host resolves to openai-api by user agent."""
+    events = _events(host=["llm-gateway.corp.test"], user_agent=[OPENAI_UA])
+    assert _result(annotate(events, bundled_cc)) == [("openai-api", "user_agent", 0.75)]
+
+
+def test_user_agent_pattern_is_case_insensitive(bundled_cc: CompiledCatalog) -> None:
+    """Patterns match regardless of case."""
+    events = _events(host=[None], user_agent=[OPENAI_UA.lower()])
+    assert _result(annotate(events, bundled_cc)) == [("openai-api", "user_agent", 0.75)]
+
+
+def test_user_agent_pattern_anchor_is_respected(bundled_cc: CompiledCatalog) -> None:
+    """``^OpenAI/Python`` does not match the text in the middle of a user agent."""
+    events = _events(host=[None], user_agent=[f"Wrapper/1.0 {OPENAI_UA}"])
+    assert _result(annotate(events, bundled_cc)) == [(None, None, None)]
+
+
+def test_domain_wins_over_user_agent(bundled_cc: CompiledCatalog) -> None:
+    """A row with a domain match and a user-agent match resolves by domain."""
+    events = _events(host=["claude.ai"], user_agent=[OPENAI_UA])
+    assert _result(annotate(events, bundled_cc)) == [("claude", "domain", 0.9)]
+
+
+@pytest.mark.parametrize("app", ["Otter.ai", "otter.ai", "OTTER.AI"])
+def test_saas_app_name_matches_case_insensitively(app: str, bundled_cc: CompiledCatalog) -> None:
+    """A SaaS audit event's app name equal to a saas_apps entry matches by saas_app."""
+    events = _events(host=[None], app=[app], source=["saas"])
+    assert _result(annotate(events, bundled_cc)) == [("otter-ai", "saas_app", 0.95)]
+
+
+def test_saas_app_name_must_be_equal_not_contained(bundled_cc: CompiledCatalog) -> None:
+    """An app name that only contains a saas_apps entry does not match."""
+    events = _events(host=[None], app=["Otter.ai Connector"], source=["saas"])
+    assert _result(annotate(events, bundled_cc)) == [(None, None, None)]
+
+
+@pytest.mark.parametrize(
+    ("source", "confidence"),
+    [("proxy", 0.9), ("saas", 0.9), ("firewall", 0.765), ("dns", 0.63)],
+)
+def test_source_factor_scales_domain_confidence(
+    source: str, confidence: float, bundled_cc: CompiledCatalog
+) -> None:
+    """A domain match's confidence is 0.9 times the source's factor."""
+    events = _events(host=["api.openai.com"], source=[source])
+    assert _result(annotate(events, bundled_cc)) == [("openai-api", "domain", confidence)]
+
+
+def test_annotate_adds_match_columns_after_event_columns(bundled_cc: CompiledCatalog) -> None:
+    """The output has the event columns, then the match columns, in schema order."""
+    out = annotate(_events(host=["api.openai.com"]), bundled_cc)
+    assert out.columns == EVENT_COLUMNS + list(MATCH_EXTRA_SCHEMA)
+
+
+def test_annotate_fills_service_details(bundled_cc: CompiledCatalog) -> None:
+    """A matched row carries the service's name, vendor and category."""
+    out = annotate(_events(host=["api.openai.com"]), bundled_cc)
+    assert out.select("service_name", "vendor", "category").rows() == [
+        ("OpenAI API", "OpenAI", "model-api")
+    ]
+
+
+def test_annotate_keeps_row_count_and_order(bundled_cc: CompiledCatalog) -> None:
+    """Every input row comes back once, in order; unmatched rows have a null service."""
+    hosts = [
+        "api.openai.com",
+        "nothing.test",
+        None,
+        "sora.chatgpt.com",
+        "chatgpt.com",
+        "nothing.test",
+        "api.openai.com",
+    ]
+    out = annotate(_events(host=hosts), bundled_cc)
+    assert out["source_line"].to_list() == [1, 2, 3, 4, 5, 6, 7]
+    assert out["host"].to_list() == hosts
+    assert out["service_id"].to_list() == [
+        "openai-api",
+        None,
+        None,
+        "sora",
+        "chatgpt",
+        None,
+        "openai-api",
+    ]
+
+
+def test_annotate_of_no_events_is_empty(bundled_cc: CompiledCatalog) -> None:
+    """An empty events frame gives an empty frame with the match columns."""
+    out = annotate(conform(pl.DataFrame(), EVENT_SCHEMA), bundled_cc)
+    assert (out.height, out.columns) == (0, EVENT_COLUMNS + list(MATCH_EXTRA_SCHEMA))
