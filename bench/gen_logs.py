@@ -20,7 +20,7 @@ AI_HOSTS = [
 ]  # fmt: skip
 AI_PATHS = ["/v1/chat/completions", "/v1/messages", "/backend-api/conversation", "/", "/api/chat"]
 TLDS = ["com", "net", "org", "io", "de", "fr", "co.uk"]
-WORDS = "news shop cdn static img api mail docs app cloud media video search portal web".split()
+WORDS = ["news", "shop", "cdn", "static", "img", "api", "mail", "docs", "app", "cloud"]
 
 
 def _hosts(n: int, rng: random.Random) -> list[str]:
@@ -67,8 +67,9 @@ def generate(lines: int, out: Path, *, seed: int = 7, users: int = 5000) -> None
                 else:
                     req = f"{rng.choice(['GET', 'GET', 'POST'])} https://{host}{path}"
                     code, ctype = "TCP_MISS/200", "text/html"
+                peer = f"HIER_DIRECT/203.0.113.{u % 200}"
                 rows.append(
-                    f"{ts:.3f} {elapsed:6d} {ip} {code} {size} {req} {user} HIER_DIRECT/203.0.113.{u % 200} {ctype}\n"
+                    f"{ts:.3f} {elapsed:6d} {ip} {code} {size} {req} {user} {peer} {ctype}\n"
                 )
             fh.write("".join(rows))
             done += n
