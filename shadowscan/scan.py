@@ -38,13 +38,21 @@ from shadowscan.schema import (
     conform,
 )
 from shadowscan.sources import REGISTRY
-from shadowscan.sources.reader import ReadStats, compression_of, iter_chunks, read_head
+from shadowscan.sources.reader import (
+    CHUNK_BYTES,
+    ReadStats,
+    compression_of,
+    iter_chunks,
+    read_head,
+)
 
 log = logging.getLogger("shadowscan")
 
 COVERAGE_FIELDS = ("user", "src_ip", "url_path", "bytes_out", "bytes_in", "user_agent", "action")
 #: A file whose reject ratio is above this is probably not the format it was read as.
 REJECT_RATIO_WARN = 0.05
+#: Whole-file parsers (JSON documents) read at most this much in one piece.
+WHOLE_FILE_BYTES = 1 << 40
 #: At most this many rejected lines per file go to rejects.csv; all are counted.
 MAX_REJECTS_WRITTEN = 100_000
 
@@ -62,6 +70,7 @@ class ScanOptions:
     format: str | None = None
     tz: str = "UTC"
     as_of: date | None = None
+    mapping: Path | None = None
 
 
 @dataclass
@@ -152,11 +161,12 @@ def _scan_file(
         log.warning("%s: unknown log format, skipped (see: shadowscan formats)", path)
         return report, [], []
     report.format = fmt
-    parser = REGISTRY[fmt](source_file=str(path), head=head, tz=opts.tz)
+    parser = REGISTRY[fmt](source_file=str(path), head=head, tz=opts.tz, mapping=opts.mapping)
     stats = ReadStats()
+    chunk_bytes = WHOLE_FILE_BYTES if parser.whole_file else CHUNK_BYTES
     matches: list[pl.DataFrame] = []
     signals: list[pl.DataFrame] = []
-    for chunk in iter_chunks(path, stats):
+    for chunk in iter_chunks(path, stats, chunk_bytes=chunk_bytes):
         result = parser.parse(chunk)
         report.events += result.events.height
         report.rejected += result.rejects.height

@@ -1,18 +1,29 @@
 """Log parsers: one module per log family, and the registry that names them.
 
-``REGISTRY`` maps a format name (what ``--format`` takes) to its parser class.
+Every module of this package that defines ``PARSERS`` (a tuple of :class:`LogParser`
+subclasses) contributes them; ``REGISTRY`` maps a format name (what ``--format`` takes)
+to its parser class. Adding a format is adding a module.
 """
 
 from __future__ import annotations
 
-from shadowscan.sources.base import LogParser, ParseResult
-from shadowscan.sources.bind9 import Bind9Parser
-from shadowscan.sources.squid import SquidNativeParser
-from shadowscan.sources.zeek import ZeekDnsJsonParser, ZeekDnsTsvParser
+import importlib
+import pkgutil
 
-REGISTRY: dict[str, type[LogParser]] = {
-    parser.name: parser
-    for parser in (SquidNativeParser, Bind9Parser, ZeekDnsTsvParser, ZeekDnsJsonParser)
-}
+from shadowscan.sources.base import LogParser, ParseResult
+
+
+def _discover() -> dict[str, type[LogParser]]:
+    registry: dict[str, type[LogParser]] = {}
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        for parser in getattr(module, "PARSERS", ()):
+            if parser.name in registry:
+                raise RuntimeError(f"two parsers named {parser.name!r}")
+            registry[parser.name] = parser
+    return dict(sorted(registry.items()))
+
+
+REGISTRY: dict[str, type[LogParser]] = _discover()
 
 __all__ = ["REGISTRY", "LogParser", "ParseResult"]

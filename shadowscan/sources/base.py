@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
+from pathlib import Path
 from typing import ClassVar
 
 import polars as pl
@@ -48,11 +49,22 @@ class LogParser(ABC):
     local_time: ClassVar[bool] = False
     #: True when an event without a host is a bad line (a proxy line always names one).
     requires_host: ClassVar[bool] = False
+    #: True when the parser must see the whole file in one chunk (JSON documents that span
+    #: lines, small SaaS exports); such a parser may override :meth:`parse` entirely.
+    whole_file: ClassVar[bool] = False
 
-    def __init__(self, *, source_file: str, head: list[str], tz: str = "UTC") -> None:
+    def __init__(
+        self,
+        *,
+        source_file: str,
+        head: list[str],
+        tz: str = "UTC",
+        mapping: Path | None = None,
+    ) -> None:
         self.source_file = source_file
         self.tz = tz
         self.head = head
+        self.mapping = mapping
 
     @classmethod
     @abstractmethod

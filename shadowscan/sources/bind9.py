@@ -73,3 +73,6 @@ class Bind9Parser(LogParser):
                 (name.is_null(), "BIND9 client message without a query name"),
             ).alias(REASON),
         )
+
+
+PARSERS = (Bind9Parser,)

@@ -112,3 +112,6 @@ class SquidNativeParser(LogParser):
                 (pl.col("_bytes").is_null(), "bad size field"),
             ).alias(REASON),
         )
+
+
+PARSERS = (SquidNativeParser,)

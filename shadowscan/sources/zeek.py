@@ -8,7 +8,7 @@ or ISO 8601 (json-streaming-logs). Zeek logs UTC.
 from __future__ import annotations
 
 import json
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import polars as pl
 
@@ -32,8 +32,9 @@ class ZeekDnsTsvParser(LogParser):
     description = "Zeek dns.log, TSV with #fields header"
     fields: ClassVar[tuple[str, ...]] = ("src_ip",)
 
-    def __init__(self, *, source_file: str, head: list[str], tz: str = "UTC") -> None:
-        super().__init__(source_file=source_file, head=head, tz=tz)
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        head = self.head
         sep = _header_value(head, "separator") or "\\x09"
         self.sep = sep.encode().decode("unicode_escape") if sep.startswith("\\x") else sep
         fields = _header_value(head, "fields")
@@ -120,3 +121,6 @@ class ZeekDnsJsonParser(LogParser):
                 (ts.is_null(), "bad timestamp"),
             ).alias(REASON),
         )
+
+
+PARSERS = (ZeekDnsTsvParser, ZeekDnsJsonParser)
