@@ -195,6 +195,7 @@ def _scan_file(
         report.notes.append(f"{stats.latin1_lines} line(s) not UTF-8, read as Latin-1")
     if stats.utf16:
         report.notes.append("UTF-16 text, converted")
+    report.notes.extend(stats.notes)
     if report.rejected > report.rejects_written:
         report.notes.append(
             f"{report.rejected - report.rejects_written} rejected line(s) counted but not "

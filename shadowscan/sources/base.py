@@ -148,7 +148,10 @@ def epoch_to_utc(seconds: pl.Expr) -> pl.Expr:
 
     Rounded to the microsecond, so ``1157689312.049`` is exactly ``.049000``.
     """
-    micros = (seconds.cast(pl.Float64, strict=False) * 1_000_000).round(0).cast(pl.Int64)
+    value = seconds.cast(pl.Float64, strict=False)
+    # 0 .. year 9999: anything else (nan, inf, 1e300) is a bad timestamp, not a crash.
+    value = pl.when(value.is_between(0, 253_402_300_799)).then(value)
+    micros = (value * 1_000_000).round(0).cast(pl.Int64, strict=False)
     return micros.cast(pl.Datetime("us")).dt.replace_time_zone("UTC")
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bz2
 import gzip
+import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +22,8 @@ import zstandard
 from shadowscan.errors import InputError
 
 CHUNK_BYTES = 32 * 1024 * 1024
+#: Blocks are read in pieces, so a broken stream loses at most its last piece.
+_PIECE = 1024 * 1024
 
 _MAGIC = {
     b"\x1f\x8b": "gzip",
@@ -50,9 +53,51 @@ def open_binary(path: Path) -> IO[bytes]:
     if kind == "bzip2":
         return cast(IO[bytes], bz2.open(path, "rb"))
     if kind == "zstd":
-        fh = path.open("rb")
-        return cast(IO[bytes], zstandard.ZstdDecompressor().stream_reader(fh, closefd=True))
+        return cast(IO[bytes], _ZstdReader(path.open("rb")))
     return path.open("rb")
+
+
+class _ZstdReader(io.RawIOBase):
+    """Streaming zstd that, unlike ``stream_reader``, reports a stream cut mid-frame."""
+
+    def __init__(self, fh: IO[bytes]) -> None:
+        self._fh = fh
+        self._d = zstandard.ZstdDecompressor().decompressobj()
+        self._buf = bytearray()
+        self._done = False
+
+    def readable(self) -> bool:
+        return True
+
+    def _fill(self, want: int) -> None:
+        while (want < 0 or len(self._buf) < want) and not self._done:
+            raw = self._fh.read(_PIECE)
+            if not raw:
+                self._done = True
+                if not self._d.eof and self._started:
+                    raise EOFError("zstd stream ends in the middle of a frame")
+                break
+            self._started = True
+            self._buf += self._d.decompress(raw)
+            while self._d.eof and self._d.unused_data:  # several frames, one after another
+                rest = self._d.unused_data
+                self._d = zstandard.ZstdDecompressor().decompressobj()
+                self._buf += self._d.decompress(rest)
+
+    _started = False
+
+    def read(self, size: int | None = -1) -> bytes:
+        want = -1 if size is None else size
+        self._fill(want)
+        if want < 0:
+            out, self._buf = bytes(self._buf), bytearray()
+        else:
+            out, self._buf = bytes(self._buf[:want]), self._buf[want:]
+        return out
+
+    def close(self) -> None:
+        self._fh.close()
+        super().close()
 
 
 @dataclass
@@ -107,31 +152,31 @@ def iter_chunks(
     first = True
     with fh:
         while True:
-            try:
-                block = fh.read(chunk_bytes)
-            except (EOFError, OSError, zstandard.ZstdError) as exc:
-                stats.truncated = f"compressed stream ends early ({exc}); kept the lines before"
-                block = b""
-                carry = b""  # the partial last line of a broken stream is not trusted
+            block, error = _read_block(fh, max(chunk_bytes, 4) if first else chunk_bytes)
             if first:
                 first = False
                 if block.startswith((b"\xff\xfe", b"\xfe\xff")):
                     stats.utf16 = True
-                    block = _utf16_to_utf8(block, fh)
+                    rest, error = _read_block(fh, -1)
+                    block = _utf16_to_utf8(block + rest, stats)
                 elif block.startswith(b"\xef\xbb\xbf"):
                     block = block[3:]
-            if not block:
-                break
             stats.bytes_read += len(block)
             data = carry + block
             cut = data.rfind(b"\n")
-            if cut < 0:
+            if cut >= 0:
+                carry = data[cut + 1 :]
+                lines = _decode(data[:cut], stats)
+                yield _frame(lines, next_no)
+                next_no += len(lines)
+            else:
                 carry = data
-                continue
-            carry = data[cut + 1 :]
-            lines = _decode(data[:cut], stats)
-            yield _frame(lines, next_no)
-            next_no += len(lines)
+            if error is not None:
+                stats.truncated = f"compressed stream ends early ({error}); kept the lines before"
+                carry = b""  # the partial last line of a broken stream is not trusted
+                break
+            if not block:
+                break
     if carry:
         lines = _decode(carry, stats)
         yield _frame(lines, next_no)
@@ -139,10 +184,32 @@ def iter_chunks(
     stats.lines = next_no - 1
 
 
-def _utf16_to_utf8(block: bytes, fh: IO[bytes]) -> bytes:
-    # UTF-16 exports are small (spreadsheet/SaaS exports); read the rest and re-encode once.
-    rest = fh.read()
-    return (block + rest).decode("utf-16").encode("utf-8")
+def _read_block(fh: IO[bytes], size: int) -> tuple[bytes, str | None]:
+    """Up to ``size`` bytes (all when negative), and the error that cut the stream, if any."""
+    parts: list[bytes] = []
+    got = 0
+    # read1 returns what one decompression step gives, so a cut stream loses only the
+    # bytes after the last complete step, not a whole block.
+    read = getattr(fh, "read1", fh.read)
+    while size < 0 or got < size:
+        want = _PIECE if size < 0 else min(_PIECE, size - got)
+        try:
+            piece = read(want)
+        except (EOFError, OSError, zstandard.ZstdError) as exc:
+            return b"".join(parts), str(exc) or type(exc).__name__
+        if not piece:
+            break
+        parts.append(piece)
+        got += len(piece)
+    return b"".join(parts), None
+
+
+def _utf16_to_utf8(data: bytes, stats: ReadStats) -> bytes:
+    # UTF-16 exports are small (spreadsheet/SaaS exports): re-encode the whole file once.
+    if len(data) % 2:
+        stats.notes.append("UTF-16 text with an odd trailing byte; the byte was dropped")
+        data = data[:-1]
+    return data.decode("utf-16", errors="replace").encode("utf-8")
 
 
 def read_head(path: Path, *, max_lines: int = 30, max_bytes: int = 256 * 1024) -> list[str]:

@@ -110,6 +110,7 @@ class SquidNativeParser(LogParser):
                 ),
                 (pl.col("_ts").is_null(), "bad timestamp"),
                 (pl.col("_bytes").is_null(), "bad size field"),
+                (url.str.starts_with("error:"), "no request: Squid logged a transaction error"),
             ).alias(REASON),
         )
 

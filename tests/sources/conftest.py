@@ -1,0 +1,65 @@
+"""Fixtures for the parser tests: where the real samples live, and a whole-file parse."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from shadowscan.schema import EVENT_SCHEMA, REJECT_SCHEMA
+from shadowscan.sources import REGISTRY, ParseResult
+from shadowscan.sources.reader import ReadStats, iter_chunks, read_head
+
+#: ``parse_file(format_name, path, tz="UTC")`` -> (totals over every chunk, read stats).
+ParseFile = Callable[..., tuple[ParseResult, ReadStats]]
+
+
+@pytest.fixture(scope="session")
+def realdata() -> Path:
+    """The shared real log samples: ``$SHADOWSCAN_REALDATA`` or ``<repo>/../shared/realdata``."""
+    override = os.environ.get("SHADOWSCAN_REALDATA")
+    folder = (
+        Path(override)
+        if override
+        else Path(__file__).resolve().parents[2].parent / "shared" / "realdata"
+    )
+    if not folder.is_dir():
+        pytest.skip(
+            f"real log samples not found at {folder} "
+            "(set SHADOWSCAN_REALDATA to the shared/realdata folder)"
+        )
+    return folder
+
+
+def _parse_whole_file(name: str, path: Path, tz: str) -> tuple[ParseResult, ReadStats]:
+    # The same steps as shadowscan.scan._scan_file: head, parser, then chunk by chunk.
+    head = read_head(path)
+    parser = REGISTRY[name](source_file=str(path), head=head, tz=tz)
+    stats = ReadStats()
+    events = [pl.DataFrame(schema=EVENT_SCHEMA)]
+    rejects = [pl.DataFrame(schema=REJECT_SCHEMA)]
+    skipped = 0
+    for chunk in iter_chunks(path, stats):
+        result = parser.parse(chunk)
+        events.append(result.events)
+        rejects.append(result.rejects)
+        skipped += result.skipped
+    total = ParseResult(events=pl.concat(events), rejects=pl.concat(rejects), skipped=skipped)
+    return total, stats
+
+
+@pytest.fixture(scope="session")
+def parse_file() -> ParseFile:
+    """Parse a whole file as the scan does; results are cached for the session."""
+    cache: dict[tuple[str, str, str], tuple[ParseResult, ReadStats]] = {}
+
+    def parse(name: str, path: Path, tz: str = "UTC") -> tuple[ParseResult, ReadStats]:
+        key = (name, str(path), tz)
+        if key not in cache:
+            cache[key] = _parse_whole_file(name, path, tz)
+        return cache[key]
+
+    return parse

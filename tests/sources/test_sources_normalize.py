@@ -1,0 +1,146 @@
+"""shadowscan.sources.normalize: hosts, URLs and user names as every parser stores them."""
+
+from __future__ import annotations
+
+import re
+
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from shadowscan.sources.normalize import normalize_host, normalize_user, split_url
+
+
+def host_of(value: str) -> str | None:
+    """normalize_host applied to one value."""
+    out = pl.DataFrame({"v": [value]}, schema={"v": pl.String}).select(normalize_host(pl.col("v")))
+    result: str | None = out.item()
+    return result
+
+
+def url_of(value: str) -> tuple[str | None, str | None]:
+    """split_url applied to one value: (host, path)."""
+    host, path = split_url(pl.col("v"))
+    out = pl.DataFrame({"v": [value]}).select(host.alias("host"), path.alias("path"))
+    row: tuple[str | None, str | None] = out.row(0)
+    return row
+
+
+def user_of(value: str) -> str | None:
+    """normalize_user applied to one value."""
+    out = pl.DataFrame({"v": [value]}).select(normalize_user(pl.col("v")))
+    result: str | None = out.item()
+    return result
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("API.OpenAI.com", "api.openai.com"),
+        ("api.openai.com:443", "api.openai.com"),
+        ("api.openai.com.", "api.openai.com"),
+        ("api.openai.com.:443", "api.openai.com"),
+        ("user:secret@Example.org", "example.org"),
+        ("[2001:DB8::1]:8443", "2001:db8::1"),
+        ("[2001:db8::1]", "2001:db8::1"),
+        ("2001:db8::1", "2001:db8::1"),
+        ("https://Chat.OpenAI.com/c/123?x=1", "chat.openai.com"),
+        ("http://claude.ai:8080/", "claude.ai"),
+        ("  gemini.google.com  ", "gemini.google.com"),
+    ],
+)
+def test_normalize_host(raw: str, expected: str) -> None:
+    """Hosts are lower case, without scheme, userinfo, port, path or trailing dot."""
+    assert host_of(raw) == expected
+
+
+@pytest.mark.parametrize("raw", ["-", "", "  ", "."])
+def test_normalize_host_placeholder_is_null(raw: str) -> None:
+    """Placeholders and empty values become null, not an empty host."""
+    assert host_of(raw) is None
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("login.yahoo.com:443", ("login.yahoo.com", None)),
+        (
+            "https://chat.openai.com/backend-api/conversation?model=gpt-4o&token=abc",
+            ("chat.openai.com", "/backend-api/conversation"),
+        ),
+        ("http://www.goonernews.com/styles.css?v=2", ("www.goonernews.com", "/styles.css")),
+        ("http://www.goonernews.com/", ("www.goonernews.com", "/")),
+        ("http://example.com", ("example.com", None)),
+        ("http://example.com?q=1", ("example.com", None)),
+        ("http://example.com/a#frag", ("example.com", "/a")),
+    ],
+)
+def test_split_url(raw: str, expected: tuple[str | None, str | None]) -> None:
+    """URLs split into a normalised host and a path; query and fragment are dropped."""
+    assert url_of(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("-", None),
+        ("", None),
+        ("alice", "alice"),
+        ("CORP%5Calice", "CORP\\alice"),
+        ("CORP%5calice", "CORP\\alice"),
+        ("CORP\\alice", "CORP\\alice"),
+        ("alice@corp.example", "alice@corp.example"),
+        ("alice%40corp.example", "alice@corp.example"),
+        (" alice ", "alice"),
+    ],
+)
+def test_normalize_user(raw: str, expected: str | None) -> None:
+    """User names are trimmed and URL-decoded; ``-`` and empty are null; forms kept."""
+    assert user_of(raw) == expected
+
+
+LABEL = st.text(
+    alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-",
+    min_size=1,
+    max_size=12,
+)
+HOST_INPUT = st.builds(
+    lambda scheme, userinfo, labels, dot, port, path: (
+        f"{scheme}{userinfo}{'.'.join(labels)}{dot}{port}{path}"
+    ),
+    scheme=st.sampled_from(["", "http://", "HTTPS://", "ftp://"]),
+    userinfo=st.sampled_from(["", "alice@", "Alice:Secret@"]),
+    labels=st.lists(LABEL, min_size=1, max_size=4),
+    dot=st.sampled_from(["", ".", ".."]),
+    port=st.one_of(st.just(""), st.integers(0, 65535).map(lambda p: f":{p}"), st.just(":")),
+    path=st.sampled_from(["", "/", "/v1/chat?x=1", "?q=2", "#top", "/A/B"]),
+)
+PORT_AT_END = re.compile(r":\d+$")
+
+
+@settings(max_examples=200, deadline=None, database=None)
+@given(raw=HOST_INPUT)
+def test_normalize_host_output_is_clean(raw: str) -> None:
+    """No host keeps upper case, a port, a trailing dot, a path or userinfo."""
+    host = host_of(raw)
+    if host is None:
+        return
+    assert host == host.lower()
+    assert not PORT_AT_END.search(host)
+    assert not host.endswith(".")
+    assert "/" not in host
+    assert "@" not in host
+
+
+@settings(max_examples=200, deadline=None, database=None)
+@given(raw=st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126), max_size=40))
+def test_normalize_host_never_keeps_path_userinfo_or_trailing_dot(raw: str) -> None:
+    """Whatever ASCII text comes in, the host has no '/', '@', upper case or trailing dot."""
+    host = host_of(raw)
+    if host is None:
+        return
+    assert host == host.lower()
+    assert not host.endswith(".")
+    assert "/" not in host
+    assert "@" not in host

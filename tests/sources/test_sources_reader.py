@@ -1,0 +1,249 @@
+"""shadowscan.sources.reader: compression by magic bytes, decoding, line numbers, chunking."""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import tempfile
+import zlib
+from collections.abc import Callable
+from pathlib import Path
+
+import polars as pl
+import pytest
+import zstandard
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from shadowscan.sources.reader import ReadStats, compression_of, iter_chunks
+
+TEXT = b"first line\nsecond line\nthird line\n"
+LINES = [(1, "first line"), (2, "second line"), (3, "third line")]
+
+COMPRESSORS: dict[str, Callable[[bytes], bytes]] = {
+    "gzip": gzip.compress,
+    "bzip2": bz2.compress,
+    "zstd": lambda data: zstandard.ZstdCompressor().compress(data),
+}
+
+
+def read_rows(
+    path: Path, *, chunk_bytes: int | None = None
+) -> tuple[list[tuple[int, str]], ReadStats]:
+    """Every (line_no, raw) row of ``path``, and the stats of the read."""
+    stats = ReadStats()
+    frames = (
+        iter_chunks(path, stats)
+        if chunk_bytes is None
+        else iter_chunks(path, stats, chunk_bytes=chunk_bytes)
+    )
+    rows: list[tuple[int, str]] = []
+    for frame in frames:
+        rows.extend(frame.select("line_no", "raw").iter_rows())
+    return rows, stats
+
+
+def numbered_text(count: int) -> bytes:
+    """``count`` distinct lines, each ending with a newline."""
+    return b"".join(b"line number %04d with some padding text\n" % i for i in range(1, count + 1))
+
+
+@pytest.mark.parametrize("kind", sorted(COMPRESSORS))
+def test_compression_recognised_by_magic_bytes(tmp_path: Path, kind: str) -> None:
+    """A compressed file named like plain text is recognised by its magic bytes."""
+    path = tmp_path / "access.log"
+    path.write_bytes(COMPRESSORS[kind](TEXT))
+    assert compression_of(path) == kind
+
+
+def test_plain_file_has_no_compression(tmp_path: Path) -> None:
+    """A plain file named ``.gz`` is still plain: the name is not trusted."""
+    path = tmp_path / "access.log.gz"
+    path.write_bytes(TEXT)
+    assert compression_of(path) is None
+
+
+@pytest.mark.parametrize("kind", ["plain", *sorted(COMPRESSORS)])
+def test_every_compression_reads_the_same_lines(tmp_path: Path, kind: str) -> None:
+    """Plain, gzip, bzip2 and zstd files (misleading extension) give the same numbered lines."""
+    path = tmp_path / "access.txt.bz2"
+    path.write_bytes(TEXT if kind == "plain" else COMPRESSORS[kind](TEXT))
+    rows, stats = read_rows(path)
+    assert rows == LINES
+    assert stats.lines == 3
+
+
+def test_line_numbers_start_at_one(tmp_path: Path) -> None:
+    """The first line is line 1 and numbers follow the lines, blank ones included."""
+    path = tmp_path / "a.log"
+    path.write_bytes(b"a\n\nc\n")
+    rows, _ = read_rows(path)
+    assert rows == [(1, "a"), (2, ""), (3, "c")]
+
+
+def test_crlf_is_stripped(tmp_path: Path) -> None:
+    """Windows line endings lose their carriage return."""
+    path = tmp_path / "a.log"
+    path.write_bytes(b"first line\r\nsecond line\r\nthird line\r\n")
+    rows, _ = read_rows(path)
+    assert rows == LINES
+
+
+def test_utf8_bom_is_dropped(tmp_path: Path) -> None:
+    """A UTF-8 byte order mark does not become part of the first line."""
+    path = tmp_path / "a.log"
+    path.write_bytes(b"\xef\xbb\xbf" + TEXT)
+    rows, _ = read_rows(path)
+    assert rows == LINES
+
+
+def test_utf8_bom_is_dropped_whatever_the_chunk_size(tmp_path: Path) -> None:
+    """The BOM is dropped even when the first block is smaller than the BOM."""
+    path = tmp_path / "a.log"
+    path.write_bytes(b"\xef\xbb\xbf" + TEXT)
+    rows, _ = read_rows(path, chunk_bytes=2)
+    assert rows == LINES
+
+
+def test_invalid_utf8_line_read_as_latin1(tmp_path: Path) -> None:
+    """A line with a byte that is not UTF-8 is decoded as Latin-1, alone, and counted."""
+    path = tmp_path / "a.log"
+    path.write_bytes("café ok\n".encode() + b"caf\xe9 latin\n" + "naïve ok\n".encode())
+    rows, stats = read_rows(path)
+    assert rows == [(1, "café ok"), (2, "café latin"), (3, "naïve ok")]
+    assert stats.latin1_lines == 1
+
+
+def test_utf16_with_bom_is_converted(tmp_path: Path) -> None:
+    """UTF-16 text with a BOM is converted to the same lines and noted."""
+    path = tmp_path / "export.csv"
+    path.write_bytes("first line\r\nsecond line\r\nthird line\r\n".encode("utf-16"))
+    rows, stats = read_rows(path)
+    assert rows == LINES
+    assert stats.utf16 is True
+
+
+def test_utf16_with_odd_trailing_byte_keeps_the_lines(tmp_path: Path) -> None:
+    """A UTF-16 file cut in the middle of a character keeps its complete lines."""
+    path = tmp_path / "export.csv"
+    path.write_bytes("first line\nsecond line\nthird line\n".encode("utf-16") + b"\x00")
+    rows, _ = read_rows(path)
+    assert rows[:3] == LINES
+
+
+def test_last_line_without_newline_is_kept(tmp_path: Path) -> None:
+    """A file that does not end with a newline keeps its last line."""
+    path = tmp_path / "a.log"
+    path.write_bytes(b"first line\nsecond line\nthird line")
+    rows, stats = read_rows(path)
+    assert rows == LINES
+    assert stats.lines == 3
+
+
+def test_empty_file_has_no_lines(tmp_path: Path) -> None:
+    """An empty file yields no frame and zero lines."""
+    path = tmp_path / "a.log"
+    path.write_bytes(b"")
+    rows, stats = read_rows(path)
+    assert rows == []
+    assert stats.lines == 0
+
+
+def _truncated_gzip(path: Path, count: int) -> int:
+    """Write a gzip of ``count`` lines cut in half; return how many whole lines it holds."""
+    data = gzip.compress(numbered_text(count))
+    cut = data[: len(data) // 2]
+    path.write_bytes(cut)
+    return zlib.decompressobj(wbits=31).decompress(cut).count(b"\n")
+
+
+def test_truncated_gzip_is_reported_not_raised(tmp_path: Path) -> None:
+    """A gzip cut in half ends the read quietly and sets ReadStats.truncated."""
+    path = tmp_path / "access.log.gz"
+    _truncated_gzip(path, 200)
+    _, stats = read_rows(path)
+    assert stats.truncated is not None
+    assert stats.truncated.startswith("compressed stream ends early")
+
+
+def test_truncated_gzip_yields_only_complete_lines_from_one(tmp_path: Path) -> None:
+    """With small chunks, a cut gzip yields a prefix of its whole lines, numbered from 1."""
+    path = tmp_path / "access.log.gz"
+    whole = _truncated_gzip(path, 200)
+    rows, stats = read_rows(path, chunk_bytes=64)
+    expected = list(enumerate(numbered_text(whole).decode().splitlines(), start=1))
+    assert whole == 81
+    assert 0 < len(rows) <= whole
+    assert rows == expected[: len(rows)]
+    assert stats.lines == len(rows)
+
+
+def test_truncated_gzip_keeps_every_complete_line(tmp_path: Path) -> None:
+    """With the default chunk size, a cut gzip yields all 81 whole lines before the cut."""
+    path = tmp_path / "access.log.gz"
+    _truncated_gzip(path, 200)
+    rows, _ = read_rows(path)
+    assert rows == list(enumerate(numbered_text(81).decode().splitlines(), start=1))
+
+
+def test_truncated_zstd_is_reported(tmp_path: Path) -> None:
+    """A zstd file cut in half sets ReadStats.truncated like a cut gzip does."""
+    path = tmp_path / "access.log.zst"
+    data = zstandard.ZstdCompressor().compress(numbered_text(200))
+    path.write_bytes(data[: len(data) // 2])
+    _, stats = read_rows(path)
+    assert stats.truncated is not None
+
+
+def test_small_chunks_give_the_same_frames_as_one_read(tmp_path: Path) -> None:
+    """With chunk_bytes=64 the concatenated frames equal a single read of the file."""
+    path = tmp_path / "access.log.gz"
+    path.write_bytes(gzip.compress(numbered_text(50)))
+    stats = ReadStats()
+    frames = list(iter_chunks(path, stats, chunk_bytes=64))
+    single = pl.concat(list(iter_chunks(path, ReadStats())))
+    assert len(frames) > 1
+    assert pl.concat(frames).equals(single)
+    assert stats.lines == 50
+
+
+def test_line_numbers_continue_across_chunks(tmp_path: Path) -> None:
+    """Each chunk starts at the line after the previous chunk's last line."""
+    path = tmp_path / "a.log"
+    path.write_bytes(numbered_text(50))
+    frames = list(iter_chunks(path, ReadStats(), chunk_bytes=64))
+    starts = [frame["line_no"][0] for frame in frames]
+    ends = [frame["line_no"][-1] for frame in frames]
+    assert starts[0] == 1
+    assert ends[-1] == 50
+    assert starts[1:] == [end + 1 for end in ends[:-1]]
+
+
+LINE_TEXT = st.text(
+    alphabet=st.characters(
+        codec="utf-8", exclude_categories=("Cc", "Cs"), exclude_characters="\ufeff"
+    ),
+    max_size=40,
+)
+
+
+@settings(max_examples=60, deadline=None, database=None)
+@given(
+    lines=st.lists(LINE_TEXT, min_size=1, max_size=30),
+    final_newline=st.booleans(),
+    chunk_bytes=st.integers(min_value=1, max_value=80),
+)
+def test_chunked_read_returns_exactly_the_lines(
+    lines: list[str], final_newline: bool, chunk_bytes: int
+) -> None:
+    """Any printable lines come back exactly, numbered 1..n, whatever the chunk size."""
+    if not final_newline and lines[-1] == "":
+        lines = [*lines, "x"]  # without a final newline a trailing empty line does not exist
+    text = "\n".join(lines) + ("\n" if final_newline else "")
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "a.log"
+        path.write_bytes(text.encode("utf-8"))
+        rows, stats = read_rows(path, chunk_bytes=chunk_bytes)
+    assert rows == list(enumerate(lines, start=1))
+    assert stats.lines == len(lines)
+    assert stats.latin1_lines == 0

@@ -1,0 +1,183 @@
+"""Squid native access.log parser, on the real sample and on lines written here."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import polars as pl
+import pytest
+from polars.exceptions import InvalidOperationError
+
+from shadowscan.sources import ParseResult
+from shadowscan.sources.reader import ReadStats
+
+ParseFile = Callable[..., tuple[ParseResult, ReadStats]]
+
+GOOD = (
+    "1157689312.049   5006 10.105.21.199 TCP_MISS/200 19763 CONNECT login.yahoo.com:443 "
+    "badeyek DIRECT/175.16.199.115 -"
+)
+GOOD_2 = (
+    "1157689320.327   2864 10.105.21.199 TCP_MISS/200 10182 GET http://www.goonernews.com/ "
+    "badeyek DIRECT/175.16.199.61 text/html"
+)
+
+
+@pytest.fixture(scope="module")
+def sample(realdata: Path, parse_file: ParseFile) -> tuple[ParseResult, ReadStats]:
+    """The real Squid sample, parsed whole."""
+    return parse_file("squid_native", realdata / "squid_native" / "test-access.log")
+
+
+def write_lines(tmp_path: Path, *lines: str) -> Path:
+    """A Squid log made of ``lines``."""
+    path = tmp_path / "access.log"
+    path.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
+    return path
+
+
+def test_sample_counts(sample: tuple[ParseResult, ReadStats]) -> None:
+    """All 100 lines of the real sample are events; none rejected or skipped."""
+    result, stats = sample
+    counts = (stats.lines, result.events.height, result.rejects.height, result.skipped)
+    assert counts == (100, 100, 0, 0)
+    assert result.events.height + result.rejects.height + result.skipped == stats.lines
+
+
+def test_sample_first_event(sample: tuple[ParseResult, ReadStats]) -> None:
+    """The first CONNECT line gives its time, client, host, user, size and status."""
+    result, _ = sample
+    first = result.events.row(0, named=True)
+    expected = {
+        "ts": datetime(2006, 9, 8, 4, 21, 52, 49000, tzinfo=UTC),
+        "source": "proxy",
+        "log_format": "squid_native",
+        "source_line": 1,
+        "src_ip": "10.105.21.199",
+        "host": "login.yahoo.com",
+        "method": "CONNECT",
+        "url_path": None,
+        "bytes_in": 19763,
+        "bytes_out": None,
+        "user": "badeyek",
+        "action": "allowed",
+        "http_status": 200,
+    }
+    assert {key: first[key] for key in expected} == expected
+
+
+def test_sample_407_is_not_blocked(sample: tuple[ParseResult, ReadStats]) -> None:
+    """The 15 TCP_DENIED/407 auth challenges have action null; the other 85 are allowed."""
+    result, _ = sample
+    challenges = result.events.filter(pl.col("http_status") == 407)
+    assert challenges.height == 15
+    assert challenges["action"].null_count() == 15
+    assert result.events.filter(pl.col("action") == "allowed").height == 85
+
+
+def test_sample_dash_user_is_null(realdata: Path, sample: tuple[ParseResult, ReadStats]) -> None:
+    """Lines whose user field is ``-`` have a null user, and only those."""
+    result, _ = sample
+    text = (realdata / "squid_native" / "test-access.log").read_text(encoding="utf-8")
+    dash_lines = [no for no, line in enumerate(text.splitlines(), 1) if line.split()[7] == "-"]
+    null_lines = result.events.filter(pl.col("user").is_null())["source_line"].to_list()
+    assert len(dash_lines) == 15
+    assert null_lines == dash_lines
+
+
+@pytest.mark.parametrize(
+    ("bad", "reason"),
+    [
+        ("garbage that is not a squid line", "not a Squid native access.log line"),
+        (
+            "1157689320.327   2864 10.105.21.199 TCP_MISS/200 10182 GET",
+            "not a Squid native access.log line",
+        ),
+        (
+            "11576893xx.327   2864 10.105.21.199 TCP_MISS/200 10182 GET http://a.example/ "
+            "badeyek DIRECT/175.16.199.61 text/html",
+            "bad timestamp",
+        ),
+    ],
+    ids=["garbage", "truncated", "non-numeric-timestamp"],
+)
+def test_malformed_line_is_rejected(
+    tmp_path: Path, parse_file: ParseFile, bad: str, reason: str
+) -> None:
+    """A bad line is rejected with reason, line number and raw text; neighbours parse."""
+    path = write_lines(tmp_path, GOOD, bad, GOOD_2)
+    result, stats = parse_file("squid_native", path)
+    assert result.rejects.rows() == [(str(path), 2, reason, bad)]
+    assert result.events.select("source_line", "host").rows() == [
+        (1, "login.yahoo.com"),
+        (3, "www.goonernews.com"),
+    ]
+    assert result.events.height + result.rejects.height + result.skipped == stats.lines
+
+
+@pytest.mark.parametrize("stamp", ["nan", "inf", "99999999999999999999"])
+def test_non_finite_timestamp_is_rejected(
+    tmp_path: Path, parse_file: ParseFile, stamp: str
+) -> None:
+    """A timestamp that is a float but not a time is a bad timestamp, not a crash."""
+    bad = (
+        f"{stamp}   2864 10.105.21.199 TCP_MISS/200 10182 GET http://a.example/ "
+        "badeyek DIRECT/175.16.199.61 text/html"
+    )
+    path = write_lines(tmp_path, GOOD, bad, GOOD_2)
+    result, _ = parse_file("squid_native", path)
+    assert result.rejects.rows() == [(str(path), 2, "bad timestamp", bad)]
+
+
+def test_user_forms_are_kept(tmp_path: Path, parse_file: ParseFile) -> None:
+    """Plain, DOMAIN\\user and UPN users are kept as logged; ``-`` is null."""
+    users = ["alice", "CORP\\alice", "alice@corp.example", "-"]
+    lines = [
+        f"1700000000.{i:03d}    100 10.0.0.5 TCP_MISS/200 512 GET http://example.com/ {user} "
+        "HIER_DIRECT/93.184.216.34 text/html"
+        for i, user in enumerate(users)
+    ]
+    result, _ = parse_file("squid_native", write_lines(tmp_path, *lines))
+    assert result.events["user"].to_list() == ["alice", "CORP\\alice", "alice@corp.example", None]
+
+
+def test_full_https_url_drops_query(tmp_path: Path, parse_file: ParseFile) -> None:
+    """A full https URL gives host and path, never the query string."""
+    line = (
+        "1700000000.000    120 10.0.0.5 TCP_MISS/200 4096 POST "
+        "https://chat.openai.com/backend-api/conversation?model=gpt-4o&token=s3cret alice "
+        "HIER_DIRECT/104.18.32.47 application/json"
+    )
+    result, _ = parse_file("squid_native", write_lines(tmp_path, line))
+    event = result.events.row(0, named=True)
+    assert (event["host"], event["url_path"], event["method"]) == (
+        "chat.openai.com",
+        "/backend-api/conversation",
+        "POST",
+    )
+
+
+def test_denied_other_than_407_is_blocked(tmp_path: Path, parse_file: ParseFile) -> None:
+    """A TCP_DENIED/403 is a policy block: action blocked."""
+    line = (
+        "1700000000.000      0 10.0.0.5 TCP_DENIED/403 3900 CONNECT api.openai.com:443 alice "
+        "HIER_NONE/- text/html"
+    )
+    result, _ = parse_file("squid_native", write_lines(tmp_path, line))
+    assert result.events.select("host", "action", "http_status").rows() == [
+        ("api.openai.com", "blocked", 403)
+    ]
+
+
+def test_error_pseudo_url_is_not_an_event(tmp_path: Path, parse_file: ParseFile) -> None:
+    """Squid's ``error:...`` placeholders (no request was made) do not become hosts."""
+    lines = [
+        "1700000000.000      0 10.0.0.5 NONE_NONE/000 0 - error:transaction-end-before-headers "
+        "- HIER_NONE/- -",
+        "1700000000.001      0 10.0.0.5 TAG_NONE/400 3900 NONE error:invalid-request - "
+        "HIER_NONE/- text/html",
+    ]
+    result, _ = parse_file("squid_native", write_lines(tmp_path, *lines))
+    assert result.events["host"].to_list() == []
