@@ -8,7 +8,6 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from polars.exceptions import InvalidOperationError
 
 from shadowscan.sources import ParseResult
 from shadowscan.sources.reader import ReadStats

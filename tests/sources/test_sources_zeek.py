@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from polars.exceptions import InvalidOperationError
 
 from shadowscan.sources import ParseResult
 from shadowscan.sources.reader import ReadStats
