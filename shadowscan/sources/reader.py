@@ -137,22 +137,37 @@ def _frame(lines: list[str], first_no: int) -> pl.DataFrame:
 
 
 def iter_chunks(
-    path: Path, stats: ReadStats, *, chunk_bytes: int = CHUNK_BYTES
+    path: Path,
+    stats: ReadStats,
+    *,
+    chunk_bytes: int = CHUNK_BYTES,
+    offset: int = 0,
+    first_line: int = 1,
+    end: int | None = None,
 ) -> Iterator[pl.DataFrame]:
     """Yield frames of ``line_no`` (1-based) and ``raw`` (the line, without CR/LF).
 
-    Memory is bounded by ``chunk_bytes`` whatever the file size.
+    Memory is bounded by ``chunk_bytes`` whatever the file size. ``offset``/``end`` read
+    a byte range of a plain file (an appended tail), numbering lines from ``first_line``.
     """
     try:
         fh = open_binary(path)
+        if offset:
+            fh.seek(offset)
     except OSError as exc:
         raise InputError(f"cannot read file: {exc.strerror}", path=path) from None
-    next_no = 1
+    left = None if end is None else end - offset
+    next_no = first_line
     carry = b""
-    first = True
+    first = offset == 0
     with fh:
         while True:
-            block, error = _read_block(fh, max(chunk_bytes, 4) if first else chunk_bytes)
+            size = max(chunk_bytes, 4) if first else chunk_bytes
+            if left is not None:
+                size = min(size, left)
+            block, error = _read_block(fh, size)
+            if left is not None:
+                left -= len(block)
             if first:
                 first = False
                 if block.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -175,13 +190,13 @@ def iter_chunks(
                 stats.truncated = f"compressed stream ends early ({error}); kept the lines before"
                 carry = b""  # the partial last line of a broken stream is not trusted
                 break
-            if not block:
+            if not block or left == 0:
                 break
     if carry:
         lines = _decode(carry, stats)
         yield _frame(lines, next_no)
         next_no += len(lines)
-    stats.lines = next_no - 1
+    stats.lines = next_no - first_line
 
 
 def _read_block(fh: IO[bytes], size: int) -> tuple[bytes, str | None]:

@@ -1,0 +1,211 @@
+"""One file through the pipeline: detect -> parse -> match -> enrich, chunk by chunk.
+
+``scan`` (one-shot) and the store's ``ingest`` both use :func:`process_file`; they differ
+only in what they do with each chunk's events and rejects (the sinks).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from shadowscan.candidates import signal_rows
+from shadowscan.detect import detect_format
+from shadowscan.errors import InputError
+from shadowscan.identity import Directory, Subnets, attribute
+from shadowscan.match.compile import CompiledCatalog
+from shadowscan.match.matcher import annotate
+from shadowscan.policy import Policy
+from shadowscan.sources import REGISTRY
+from shadowscan.sources.reader import (
+    CHUNK_BYTES,
+    ReadStats,
+    compression_of,
+    iter_chunks,
+    read_head,
+)
+
+log = logging.getLogger("shadowscan")
+
+COVERAGE_FIELDS = ("user", "src_ip", "url_path", "bytes_out", "bytes_in", "user_agent", "action")
+#: A file whose reject ratio is above this is probably not the format it was read as.
+REJECT_RATIO_WARN = 0.05
+#: Whole-file parsers (JSON documents) read at most this much in one piece.
+WHOLE_FILE_BYTES = 1 << 40
+#: At most this many rejected lines per file are kept; all are counted.
+MAX_REJECTS_WRITTEN = 100_000
+
+Sink = Callable[[pl.DataFrame], None]
+
+
+@dataclass
+class FileReport:
+    """The books of one input file (one object of summary.json ``inputs``)."""
+
+    path: str
+    format: str
+    detect_confidence: float | None = None
+    compression: str | None = None
+    lines_read: int = 0
+    events: int = 0
+    rejected: int = 0
+    skipped: int = 0
+    matched: int = 0
+    rejects_written: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+class Coverage:
+    """Per-format share of events that carry each optional field."""
+
+    def __init__(self) -> None:
+        self.counts: dict[str, dict[str, int]] = {}
+
+    def add(self, fmt: str, events: pl.DataFrame) -> None:
+        """Count the non-null fields of one chunk of ``fmt`` events."""
+        row = events.select(
+            pl.len().alias("_n"), *[pl.col(c).is_not_null().sum() for c in COVERAGE_FIELDS]
+        ).row(0, named=True)
+        acc = self.counts.setdefault(fmt, dict.fromkeys(("_n", *COVERAGE_FIELDS), 0))
+        for k, v in row.items():
+            acc[k] += int(v)
+
+    def shares(self) -> dict[str, dict[str, float]]:
+        """Field -> share of events, per format."""
+        return {
+            fmt: {f: round(c[f] / c["_n"], 4) if c["_n"] else 0.0 for f in COVERAGE_FIELDS}
+            for fmt, c in sorted(self.counts.items())
+        }
+
+
+@dataclass
+class Context:
+    """Everything a run loads once: the compiled catalog, identity sources, the policy."""
+
+    cc: CompiledCatalog
+    directory: Directory | None
+    subnets: Subnets | None
+    policy: Policy
+
+
+def enrich(matched: pl.DataFrame, ctx: Context) -> pl.DataFrame:
+    """Add department (identity precedence) and policy status to matched events."""
+    enriched = attribute(matched, ctx.directory, ctx.subnets)
+    pairs = enriched.select("department", "service_id", "category").unique()
+    decided = ctx.policy.apply(pairs)
+    return enriched.join(
+        decided, on=["department", "service_id"], how="left", maintain_order="left"
+    )
+
+
+@dataclass(frozen=True)
+class FileSlice:
+    """Which bytes of a plain file to read (the store ingests appended tails)."""
+
+    offset: int = 0
+    first_line: int = 1
+    end: int | None = None
+
+
+@dataclass
+class FileOutcome:
+    """What one file gave: its books, enriched matches and candidate signal rows."""
+
+    report: FileReport
+    matches: list[pl.DataFrame] = field(default_factory=list)
+    signals: list[pl.DataFrame] = field(default_factory=list)
+
+
+def process_file(
+    path: Path,
+    ctx: Context,
+    coverage: Coverage,
+    *,
+    on_rejects: Sink,
+    on_events: Sink | None = None,
+    log_format: str | None = None,
+    tz: str = "UTC",
+    mapping: Path | None = None,
+    part: FileSlice | None = None,
+) -> FileOutcome:
+    """Parse, match and enrich one file; hand rejects (and events) to the sinks."""
+    report = FileReport(path=str(path), format="unknown")
+    outcome = FileOutcome(report)
+    try:
+        report.compression = compression_of(path)
+        head = read_head(path)
+    except InputError as exc:
+        report.notes.append(exc.message)
+        log.warning("%s", exc)
+        return outcome
+    fmt = log_format
+    if fmt is None:
+        detection = detect_format(head)
+        fmt, report.detect_confidence = detection.format, detection.confidence
+    if fmt is None:
+        report.notes.append("unknown format: skipped (force one with --format NAME)")
+        log.warning("%s: unknown log format, skipped (see: shadowscan formats)", path)
+        return outcome
+    report.format = fmt
+    parser = REGISTRY[fmt](source_file=str(path), head=head, tz=tz, mapping=mapping)
+    stats = ReadStats()
+    part = part or FileSlice()
+    chunks = iter_chunks(
+        path,
+        stats,
+        chunk_bytes=WHOLE_FILE_BYTES if parser.whole_file else CHUNK_BYTES,
+        offset=part.offset,
+        first_line=part.first_line,
+        end=part.end,
+    )
+    for chunk in chunks:
+        result = parser.parse(chunk)
+        report.events += result.events.height
+        report.rejected += result.rejects.height
+        report.skipped += result.skipped
+        if result.rejects.height and report.rejects_written < MAX_REJECTS_WRITTEN:
+            kept = result.rejects.head(MAX_REJECTS_WRITTEN - report.rejects_written)
+            on_rejects(kept)
+            report.rejects_written += kept.height
+        if result.events.is_empty():
+            continue
+        coverage.add(fmt, result.events)
+        annotated = annotate(result.events, ctx.cc)
+        if on_events is not None:
+            on_events(annotated)
+        hit = annotated["service_id"].is_not_null()
+        matched = annotated.filter(hit)
+        if matched.height:
+            report.matched += matched.height
+            outcome.matches.append(enrich(matched, ctx))
+        outcome.signals.append(signal_rows(annotated.filter(~hit)))
+    report.lines_read = stats.lines
+    _notes(report, stats, fmt)
+    return outcome
+
+
+def _notes(report: FileReport, stats: ReadStats, fmt: str) -> None:
+    if stats.truncated:
+        report.notes.append(stats.truncated)
+        log.warning("%s: %s", report.path, stats.truncated)
+    if stats.latin1_lines:
+        report.notes.append(f"{stats.latin1_lines} line(s) not UTF-8, read as Latin-1")
+    if stats.utf16:
+        report.notes.append("UTF-16 text, converted")
+    report.notes.extend(stats.notes)
+    if report.rejected > report.rejects_written:
+        report.notes.append(
+            f"{report.rejected - report.rejects_written} rejected line(s) counted but not "
+            f"written to rejects (limit {MAX_REJECTS_WRITTEN} per file)"
+        )
+    parsed = report.events + report.rejected
+    if parsed and report.rejected / parsed > REJECT_RATIO_WARN:
+        report.notes.append(
+            f"{report.rejected / parsed:.0%} of lines rejected: likely not {fmt} "
+            "(check the format with --format)"
+        )
+        log.warning("%s: %s", report.path, report.notes[-1])
