@@ -1,17 +1,31 @@
 """Candidates: hosts outside the catalog that look like AI services, for human review.
 
-Signals, on unmatched events only: an AI API path (``/v1/chat/completions``,
-``/v1/messages``, ``/api/generate``...), an AI SDK user agent (``OpenAI/Python``,
-``anthropic-python``, LangChain...), and a ``.ai`` host (stronger with an API path).
-Candidates are never counted as findings.
+Signals, on unmatched events only, and their points (``WEIGHTS``):
+
+* ``api_path`` (50): an OpenAI-compatible or Anthropic-style API path
+  (``/v1/chat/completions``, ``/v1/messages``, ``/api/generate``...);
+* ``sdk_user_agent`` (40): an AI SDK user agent (``OpenAI/Python``, ``anthropic-python``,
+  LangChain, LiteLLM...);
+* ``model_words`` (20): a host label starting with a model-ish word (``llm``, ``gpt``,
+  ``inference``, ``model``, ``ai-gateway``...);
+* ``ai_tld`` (15): a ``.ai`` host, and ``post_heavy`` (+15) when at least half of its
+  requests are POSTs (prompts go up in POST bodies).
+
+A host's score is the sum, capped at 100; candidates are ranked by score, then events.
+Candidates are never counted as findings. A reviewer adds a host to the catalog or to an
+ignore list (``--candidate-ignore FILE``, one host per line, or ``candidates: ignore:`` in
+the policy file); an ignored host and its subdomains are dropped.
 """
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Final
 
 import polars as pl
 
+from shadowscan.errors import ConfigError
 from shadowscan.psl import registered_domain
 from shadowscan.schema import CANDIDATE_SCHEMA, conform
 
@@ -25,8 +39,22 @@ SDK_AGENT: Final = (
     r"(?i)(?:^openai/|openai-python|openai-node|^anthropic/|anthropic-(?:python|typescript)"
     r"|langchain|llama[-_]?index|litellm|ollama|^google-genai|cohere-(?:python|ts))"
 )
-WEIGHTS: Final = {"api_path": 50, "sdk_user_agent": 40, "ai_tld": 15}
-_COLUMNS: Final = ("host", "ts", "user", "src_ip", "url_path", "user_agent", "source")
+MODEL_WORDS: Final = (
+    r"(?:^|[.-])(?:llm|gpt|inference|genai|models?[.-]|ai-?gateway|chatbot|vllm|embeddings?"
+    r"|completions?[.-]|copilot)"
+)
+WEIGHTS: Final = {
+    "api_path": 50,
+    "sdk_user_agent": 40,
+    "model_words": 20,
+    "ai_tld": 15,
+    "post_heavy": 15,
+}
+#: A ``.ai`` host is POST-heavy when at least this share of its requests are POSTs.
+POST_HEAVY: Final = 0.5
+_ROW_SIGNALS: Final = ("api_path", "sdk_user_agent", "model_words", "ai_tld")
+_COLUMNS: Final = ("host", "ts", "user", "src_ip", "url_path", "method", "user_agent", "source")
+_HOST: Final = re.compile(r"^(?:\*\.)?[a-z0-9_](?:[a-z0-9_.-]*[a-z0-9_])?$")
 
 
 def signal_rows(unmatched: pl.DataFrame) -> pl.DataFrame:
@@ -34,25 +62,68 @@ def signal_rows(unmatched: pl.DataFrame) -> pl.DataFrame:
     flagged = unmatched.select(*_COLUMNS).with_columns(
         pl.col("url_path").str.contains(API_PATH).fill_null(False).alias("api_path"),
         pl.col("user_agent").str.contains(SDK_AGENT).fill_null(False).alias("sdk_user_agent"),
+        pl.col("host").str.contains(MODEL_WORDS).fill_null(False).alias("model_words"),
         pl.col("host").str.ends_with(".ai").fill_null(False).alias("ai_tld"),
     )
-    return flagged.filter(pl.any_horizontal("api_path", "sdk_user_agent", "ai_tld"))
+    return flagged.filter(pl.any_horizontal(*_ROW_SIGNALS))
+
+
+def load_ignore(path: Path) -> tuple[str, ...]:
+    """Read an ignore list: one host per line; ``#`` comments and blank lines skipped."""
+    if not path.is_file():
+        raise ConfigError("candidate ignore file not found", path=path)
+    hosts = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        host = line.split("#", 1)[0].strip().lower().rstrip(".")
+        if not host:
+            continue
+        if not _HOST.match(host):
+            raise ConfigError(
+                f"'{host}' is not a host name", path=path, line=n, hint="one host per line"
+            )
+        hosts.append(host.removeprefix("*."))
+    return tuple(hosts)
+
+
+def drop_ignored(rows: pl.DataFrame, ignore: tuple[str, ...]) -> pl.DataFrame:
+    """Rows whose host is not an ignored host or one of its subdomains."""
+    if not ignore or rows.is_empty():
+        return rows
+    host = pl.col("host").fill_null("")
+    hit = pl.any_horizontal([(host == h) | host.str.ends_with("." + h) for h in ignore])
+    return rows.filter(~hit)
 
 
 def aggregate_candidates(rows: pl.DataFrame) -> pl.DataFrame:
-    """One row per host with its signals, a score, counts and an example, best first."""
+    """One row per host with its signals, a score, counts and an example, best first.
+
+    ``rows`` come from :func:`signal_rows`, optionally attributed (``department``, ``person``).
+    """
     if rows.is_empty():
         return pl.DataFrame(schema=CANDIDATE_SCHEMA)
+    if "department" not in rows.columns:
+        rows = rows.with_columns(pl.lit(None, dtype=pl.String).alias("department"))
+    who = pl.col("user").str.to_lowercase().str.replace(r"^[^\\]*\\", "")
+    if "person" in rows.columns:
+        who = pl.coalesce(pl.col("person"), who)
+    method = pl.col("method").str.to_uppercase()
     per_host = rows.group_by("host").agg(
-        *[pl.col(s).any() for s in WEIGHTS],
+        *[pl.col(s).any() for s in _ROW_SIGNALS],
         pl.len().alias("events"),
-        pl.col("user").drop_nulls().n_unique().alias("users"),
+        who.drop_nulls().n_unique().alias("users"),
         pl.col("src_ip").drop_nulls().n_unique().alias("src_ips"),
         pl.col("ts").min().alias("first_seen"),
         pl.col("ts").max().alias("last_seen"),
         pl.col("url_path").filter(pl.col("api_path")).first().alias("example_path"),
         pl.col("user_agent").drop_nulls().first().alias("example_user_agent"),
         pl.col("source").unique().sort().str.join(",").alias("sources"),
+        pl.col("department").drop_nulls().unique().sort().str.join(",").alias("departments"),
+        pl.when(method.is_not_null().any())
+        .then((method == "POST").sum() / method.is_not_null().sum())
+        .alias("post_share"),
+    )
+    per_host = per_host.with_columns(
+        (pl.col("ai_tld") & (pl.col("post_share").fill_null(0) >= POST_HEAVY)).alias("post_heavy")
     )
     score = sum(pl.col(s).cast(pl.Int32) * weight for s, weight in WEIGHTS.items())
     signals = (
@@ -65,6 +136,7 @@ def aggregate_candidates(rows: pl.DataFrame) -> pl.DataFrame:
         pl.min_horizontal(pl.lit(100), score).alias("score"),
         signals.alias("signals"),
         pl.col("host").replace_strict(domains, return_dtype=pl.String).alias("registered_domain"),
+        pl.col("post_share").round(3),
     )
     return conform(out, CANDIDATE_SCHEMA).sort(
         ["score", "events", "host"], descending=[True, True, False]

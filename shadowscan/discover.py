@@ -18,6 +18,7 @@ CONFIG_NAMES = {
     "directory": ("users.csv", "directory.csv", "users.parquet", "directory.parquet"),
     "subnets": ("subnets.csv",),
     "policy": ("policy.yaml", "policy.yml"),
+    "leases": ("leases.csv", "dhcpd.leases"),
 }
 _NOT_LOGS = {".md", ".rst", ".toml", ".yaml", ".yml"}
 

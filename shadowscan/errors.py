@@ -45,5 +45,9 @@ class ConfigError(ShadowscanError):
     """A directory, subnet, policy or config file is invalid."""
 
 
+class StoreLocked(ShadowscanError):
+    """Another shadowscan process holds the store; exits with its own code."""
+
+
 class InputError(ShadowscanError):
     """A log input cannot be used at all (missing, unreadable, unknown format when forced)."""

@@ -1,33 +1,41 @@
 """Aggregate matched events into findings: one row per (department, service).
 
-Risk is a documented, transparent sum (see README, "Risk score"):
+Risk is a documented, transparent sum (docs/findings.md, "Risk score"); every weight is a
+field of :class:`RiskWeights`, set in the policy file's ``risk:`` section:
 
     status        prohibited 45 | unsanctioned 30 | tolerated 10 | sanctioned 0
-    data use      trains on inputs by default +15 (unknown +7)
-    enterprise    no enterprise tier +10 (unknown +5)
+    data use      trains on inputs by default +15 (unknown: half, +7)
+    enterprise    no enterprise tier +10 (unknown: half, +5)
     reach         users: +4 for 2+, +8 for 5+, +12 for 20+
     upload        bytes out: +5 from 1 MB, +10 from 100 MB
     volume        events: +5 from 100
+    sensitivity   + the department's points (``sensitivity: {Legal: 10}``; none by default)
+    country       + the service's HQ country points (``country: {CN: 10}``; none by default)
     blocked       every event blocked: halved (the control works)
     sanctioned    capped at 20
 
 clamped to 0..100; severity: critical >= 75, high >= 50, medium >= 25, else low.
 ``why`` names the factors in one sentence.
+
+Repeated DNS queries from one client for one service, each within ``dns_repeat_window_s`` of
+the previous one, count as one event (the rows stay in matches.parquet).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 
 import polars as pl
 
 from shadowscan.catalog.model import Catalog
-from shadowscan.schema import FINDING_SCHEMA, conform
+from shadowscan.schema import FINDING_SCHEMA, UNATTRIBUTED, conform
+
+MB = 1_000_000
 
 
 @dataclass(frozen=True)
 class RiskWeights:
-    """The weights of the risk formula (module docstring)."""
+    """The weights of the risk formula (module docstring); the policy's ``risk:`` keys."""
 
     prohibited: int = 45
     unsanctioned: int = 30
@@ -35,12 +43,100 @@ class RiskWeights:
     sanctioned: int = 0
     trains_on_input: int = 15
     no_enterprise_tier: int = 10
+    users_2: int = 4
+    users_5: int = 8
+    users_20: int = 12
+    upload_1mb: int = 5
+    upload_100mb: int = 10
+    events_100: int = 5
     sanctioned_cap: int = 20
+    sensitivity: dict[str, int] = field(default_factory=dict)
+    country: dict[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def keys(cls) -> tuple[str, ...]:
+        """The names the policy's ``risk:`` section accepts."""
+        return tuple(f.name for f in fields(cls))
+
+
+@dataclass(frozen=True)
+class Behaviour:
+    """How events are counted and uploads judged; the policy's ``behaviour:`` keys."""
+
+    #: DNS queries from one client for one service closer than this count once (0: off).
+    dns_repeat_window_s: int = 60
+    #: A user is an upload outlier above max(factor x the department median, min bytes).
+    outlier_factor: float = 3.0
+    outlier_min_mb: float = 10.0
+
+    @classmethod
+    def keys(cls) -> tuple[str, ...]:
+        """The names the policy's ``behaviour:`` section accepts."""
+        return tuple(f.name for f in fields(cls))
+
+
+OUTLIER_SCHEMA: dict[str, pl.DataType] = {
+    "department": pl.String(),
+    "user": pl.String(),
+    "bytes_out": pl.Int64(),
+    "department_median": pl.Float64(),
+    "department_users": pl.UInt32(),
+    "ratio": pl.Float64(),
+    "threshold": pl.Float64(),
+    "services": pl.String(),
+    "events": pl.UInt32(),
+}
 
 
 def user_key(user: pl.Expr, person: pl.Expr) -> pl.Expr:
     """Who to count: the directory's person, else the logged name without ``DOMAIN\\``."""
     return pl.coalesce(person, user.str.to_lowercase().str.replace(r"^[^\\]*\\", ""))
+
+
+def counted(matches: pl.DataFrame, window_s: int) -> pl.Expr:
+    """True for the events that count: all non-DNS events, and a DNS query only when the
+    same client's previous query for the same service (same department) is more than
+    ``window_s`` seconds earlier. ``matches`` must be sorted by ``ts``."""
+    if window_s <= 0:
+        return pl.lit(True)
+    client = pl.coalesce(pl.col("src_ip"), pl.col("user"), pl.lit(""))
+    prev = pl.col("ts").shift(1).over(["department", "service_id", client.alias("_c")])
+    gap_s = (pl.col("ts") - prev).dt.total_microseconds() / 1_000_000
+    return (pl.col("source") != "dns") | prev.is_null() | (gap_s > window_s)
+
+
+def upload_outliers(matches: pl.DataFrame, b: Behaviour | None = None) -> pl.DataFrame:
+    """Users whose bytes out to AI services are far above their department's median.
+
+    Per department, over the users with logged ``bytes_out`` (Unattributed excluded): a user
+    is an outlier when their total > max(``outlier_factor`` x the median user total,
+    ``outlier_min_mb`` MB). Sorted by department, then bytes (largest first).
+    """
+    b = b or Behaviour()
+    rows = matches.filter(
+        pl.col("bytes_out").is_not_null() & (pl.col("department") != UNATTRIBUTED)
+    ).with_columns(user_key(pl.col("user"), pl.col("person")).alias("_who"))
+    rows = rows.filter(pl.col("_who").is_not_null())
+    if rows.is_empty():
+        return pl.DataFrame(schema=OUTLIER_SCHEMA)
+    per_user = rows.group_by("department", "_who").agg(
+        pl.col("bytes_out").sum(),
+        pl.col("service_id").unique().sort().str.join(",").alias("services"),
+        pl.len().alias("events"),
+    )
+    per_user = per_user.with_columns(
+        pl.col("bytes_out").median().over("department").alias("department_median"),
+        pl.len().over("department").alias("department_users"),
+    ).with_columns(
+        pl.max_horizontal(
+            pl.col("department_median") * b.outlier_factor, pl.lit(b.outlier_min_mb * MB)
+        ).alias("threshold"),
+        (pl.col("bytes_out") / pl.col("department_median")).round(1).alias("ratio"),
+    )
+    out = per_user.filter(pl.col("bytes_out") > pl.col("threshold")).rename({"_who": "user"})
+    return conform(out, OUTLIER_SCHEMA).sort(
+        ["department", "bytes_out", "user"], descending=[False, True, False]
+    )
 
 
 def _attributes(catalog: Catalog) -> pl.DataFrame:
@@ -52,43 +148,102 @@ def _attributes(catalog: Catalog) -> pl.DataFrame:
             "service_id": [s.id for s in catalog.services],
             "_trains": [tri(s.trains_on_input_default) for s in catalog.services],
             "_enterprise": [tri(s.enterprise_tier) for s in catalog.services],
-        }
+            "_country": [s.hq_country for s in catalog.services],
+        },
+        schema={
+            "service_id": pl.String,
+            "_trains": pl.String,
+            "_enterprise": pl.String,
+            "_country": pl.String,
+        },
     )
 
 
 def _mb(col: str) -> pl.Expr:
-    return (pl.col(col) / 1_000_000).round(1)
+    return (pl.col(col) / MB).round(1)
 
 
 def aggregate(
-    matches: pl.DataFrame, catalog: Catalog, w: RiskWeights | None = None
+    matches: pl.DataFrame,
+    catalog: Catalog,
+    w: RiskWeights | None = None,
+    *,
+    behaviour: Behaviour | None = None,
+    outliers: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
-    """Findings from enriched matches (which carry ``department``, ``status``, ``person``)."""
+    """Findings from enriched matches (which carry ``department``, ``status``, ``person``).
+
+    ``outliers`` (from :func:`upload_outliers`) names, in ``why``, the outlier users of
+    each finding; computed from ``matches`` when not given.
+    """
     w = w or RiskWeights()
+    b = behaviour or Behaviour()
     if matches.is_empty():
         return pl.DataFrame(schema=FINDING_SCHEMA)
+    if outliers is None:
+        outliers = upload_outliers(matches, b)
 
     def nullable_sum(col: str) -> pl.Expr:
         return pl.when(pl.col(col).is_not_null().any()).then(pl.col(col).sum()).alias(col)
 
-    grouped = matches.group_by(["department", "service_id"]).agg(
+    rows = matches.sort("ts").with_columns(
+        counted(matches, b.dns_repeat_window_s).alias("_counted"),
+        user_key(pl.col("user"), pl.col("person")).alias("_who"),
+    )
+    grouped = rows.group_by(["department", "service_id"]).agg(
         pl.col("service_name").first(),
         pl.col("vendor").first(),
         pl.col("category").first(),
         pl.col("status").first(),
         pl.col("policy_rule").first(),
-        user_key(pl.col("user"), pl.col("person")).drop_nulls().n_unique().alias("users"),
-        pl.len().alias("events"),
+        pl.col("_who").drop_nulls().n_unique().alias("users"),
+        pl.col("_counted").sum().alias("events"),
         pl.col("ts").dt.date().n_unique().alias("active_days"),
         nullable_sum("bytes_out"),
         nullable_sum("bytes_in"),
-        (pl.col("action") == "blocked").sum().alias("blocked_events"),
+        ((pl.col("action") == "blocked") & pl.col("_counted")).sum().alias("blocked_events"),
         pl.col("ts").min().alias("first_seen"),
         pl.col("ts").max().alias("last_seen"),
         pl.col("source").unique().sort().str.join(",").alias("sources"),
         pl.col("confidence").max(),
     )
+    grouped = grouped.join(
+        _outlier_names(rows, outliers), on=["department", "service_id"], how="left"
+    )
     f = grouped.join(_attributes(catalog), on="service_id", how="left")
+    f = f.with_columns(
+        pl.col("department")
+        .str.to_lowercase()
+        .replace_strict(
+            {k.lower(): v for k, v in w.sensitivity.items()}, default=0, return_dtype=pl.Int32
+        )
+        .alias("_sensitivity"),
+        pl.col("_country")
+        .replace_strict(w.country, default=0, return_dtype=pl.Int32)
+        .alias("_country_pts"),
+    )
+    score = _score(w)
+    f = f.with_columns(score.alias("risk_score"))
+    all_blocked = pl.col("blocked_events") == pl.col("events")
+    f = f.with_columns(
+        pl.when(pl.col("risk_score") >= 75)
+        .then(pl.lit("critical"))
+        .when(pl.col("risk_score") >= 50)
+        .then(pl.lit("high"))
+        .when(pl.col("risk_score") >= 25)
+        .then(pl.lit("medium"))
+        .otherwise(pl.lit("low"))
+        .alias("severity"),
+        pl.lit(True).alias("is_new"),  # until trends.compare says otherwise
+        pl.col("_outliers").list.len().fill_null(0).alias("outlier_users"),
+        _why(all_blocked).alias("why"),
+    )
+    return conform(f, FINDING_SCHEMA).sort(
+        ["risk_score", "events", "department", "service_id"], descending=[True, True, False, False]
+    )
+
+
+def _score(w: RiskWeights) -> pl.Expr:
     status_pts = pl.col("status").replace_strict(
         {
             "prohibited": w.prohibited,
@@ -111,45 +266,76 @@ def aggregate(
     )
     users = pl.col("users")
     reach = (
-        pl.when(users >= 20).then(12).when(users >= 5).then(8).when(users >= 2).then(4).otherwise(0)
+        pl.when(users >= 20)
+        .then(w.users_20)
+        .when(users >= 5)
+        .then(w.users_5)
+        .when(users >= 2)
+        .then(w.users_2)
+        .otherwise(0)
     )
     bout = pl.col("bytes_out").fill_null(0)
-    upload = pl.when(bout >= 100_000_000).then(10).when(bout >= 1_000_000).then(5).otherwise(0)
-    volume = pl.when(pl.col("events") >= 100).then(5).otherwise(0)
-    raw = status_pts + trains_pts + ent_pts + reach + upload + volume
+    upload = (
+        pl.when(bout >= 100 * MB)
+        .then(w.upload_100mb)
+        .when(bout >= MB)
+        .then(w.upload_1mb)
+        .otherwise(0)
+    )
+    volume = pl.when(pl.col("events") >= 100).then(w.events_100).otherwise(0)
+    raw = (
+        status_pts
+        + trains_pts
+        + ent_pts
+        + reach
+        + upload
+        + volume
+        + pl.col("_sensitivity")
+        + pl.col("_country_pts")
+    )
     all_blocked = pl.col("blocked_events") == pl.col("events")
     raw = pl.when(all_blocked).then(raw // 2).otherwise(raw)
     raw = (
         pl.when(pl.col("status") == "sanctioned").then(raw.clip(0, w.sanctioned_cap)).otherwise(raw)
     )
-    score = raw.clip(0, 100).cast(pl.Int32)
-    f = f.with_columns(score.alias("risk_score"))
-    f = f.with_columns(
-        pl.when(pl.col("risk_score") >= 75)
-        .then(pl.lit("critical"))
-        .when(pl.col("risk_score") >= 50)
-        .then(pl.lit("high"))
-        .when(pl.col("risk_score") >= 25)
-        .then(pl.lit("medium"))
-        .otherwise(pl.lit("low"))
-        .alias("severity"),
-        pl.lit(True).alias("is_new"),  # no baseline in a one-shot scan: everything is new
-        _why(all_blocked).alias("why"),
-    )
-    return conform(f, FINDING_SCHEMA).sort(
-        ["risk_score", "events", "department", "service_id"], descending=[True, True, False, False]
+    return raw.clip(0, 100).cast(pl.Int32)
+
+
+def _outlier_names(rows: pl.DataFrame, outliers: pl.DataFrame) -> pl.DataFrame:
+    """(department, service_id) -> ``_outliers``: "name 45.0 MB" of outliers who used it."""
+    schema: dict[str, pl.DataType] = {
+        "department": pl.String(),
+        "service_id": pl.String(),
+        "_outliers": pl.List(pl.String()),
+    }
+    if outliers.is_empty():
+        return pl.DataFrame(schema=schema)
+    used = rows.select("department", "service_id", pl.col("_who").alias("user")).unique()
+    hit = used.join(outliers.select("department", "user", "bytes_out"), on=["department", "user"])
+    return (
+        hit.sort("bytes_out", "user", descending=[True, False])
+        .group_by("department", "service_id", maintain_order=True)
+        .agg(pl.format("{} {} MB", pl.col("user"), _mb("bytes_out")).alias("_outliers"))
     )
 
 
 def _why(all_blocked: pl.Expr) -> pl.Expr:
     users = pl.col("users")
     plural = pl.when(users == 1).then(pl.lit("")).otherwise(pl.lit("s"))
+    sensitive = (
+        pl.when(pl.col("_sensitivity") > 0).then(pl.lit(" (sensitive)")).otherwise(pl.lit(""))
+    )
     who = (
         pl.when(users == 0)
         .then(
-            pl.format("{} event(s) in {}, no user logged", pl.col("events"), pl.col("department"))
+            pl.format(
+                "{} event(s) in {}{}, no user logged",
+                pl.col("events"),
+                pl.col("department"),
+                sensitive,
+            )
         )
-        .otherwise(pl.format("{} user{} in {}", users, plural, pl.col("department")))
+        .otherwise(pl.format("{} user{} in {}{}", users, plural, pl.col("department"), sensitive))
     )
     parts = [
         pl.format("{} service", pl.col("status")),
@@ -157,17 +343,52 @@ def _why(all_blocked: pl.Expr) -> pl.Expr:
         pl.when(pl.col("bytes_out") >= 100_000)
         .then(pl.format("{} MB uploaded", _mb("bytes_out")))
         .otherwise(None),
+        pl.when(pl.col("_outliers").list.len() > 0)
+        .then(pl.format("upload outlier(s): {}", pl.col("_outliers").list.join(", ")))
+        .otherwise(None),
         pl.when(pl.col("_trains") == "true")
         .then(pl.lit("trains on inputs by default"))
         .otherwise(None),
         pl.when(pl.col("_enterprise") == "false")
         .then(pl.lit("no enterprise tier"))
         .otherwise(None),
+        pl.when(pl.col("_country_pts") > 0)
+        .then(pl.format("based in {}", pl.col("_country")))
+        .otherwise(None),
         pl.when(all_blocked)
-        .then(pl.format("all {} attempts blocked", pl.col("events")))
+        .then(pl.format("all {} attempts blocked (control working)", pl.col("events")))
         .when(pl.col("blocked_events") > 0)
         .then(pl.format("{} of {} events blocked", pl.col("blocked_events"), pl.col("events")))
         .otherwise(None),
         pl.when(pl.col("sources") == "dns").then(pl.lit("DNS evidence only")).otherwise(None),
     ]
     return pl.concat_list(parts).list.drop_nulls().list.join("; ")
+
+
+def summary_facts(
+    matches: pl.DataFrame,
+    findings: pl.DataFrame,
+    outliers: pl.DataFrame,
+    *,
+    leases: tuple[str, ...] = (),
+    lease_records: int = 0,
+    baseline: str | None = None,
+    new_services: list[str] | None = None,
+) -> dict[str, object]:
+    """The summary.json facts of this module: attribution shares, leases, trends, outliers."""
+    n = matches.height
+    counts = dict(matches["department_source"].value_counts().iter_rows())
+    shares = {
+        route: round(int(counts.get(route, 0)) / n, 4) if n else 0.0
+        for route in ("directory", "lease", "subnet", "none")
+    }
+    return {
+        "attribution_share": shares,
+        "leases": {"files": list(leases), "records": lease_records},
+        "trends": {
+            "baseline": baseline,
+            "new_findings": int(findings["is_new"].sum()) if findings.height else 0,
+            "new_services": new_services or [],
+        },
+        "outliers": outliers.height,
+    }

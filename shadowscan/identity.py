@@ -1,9 +1,11 @@
-"""Who and which department: the directory (user -> department), aliases, subnets.
+"""Who and which department: the directory (user -> department), aliases, leases, subnets.
 
 Department precedence (SPEC): the directory, by the event's user > the user of the lease
-valid at the event time > the subnet of the source IP > ``Unattributed``.
+valid at the event time (see ``shadowscan.leases``), then that user's directory department >
+the subnet of the source IP > ``Unattributed``.
 Every logged identity form resolves to one person: ``CORP\\alice``, ``alice@corp.example``,
-``Alice``, an alias. Resolution is a join on distinct keys, never a loop over events.
+``ALICE@CORP.EXAMPLE`` (a UPN), ``Alice``, an alias, and the local part of an email when only
+one person has it. Resolution is a join on distinct keys, never a loop over events.
 """
 
 from __future__ import annotations
@@ -15,9 +17,18 @@ from pathlib import Path
 import polars as pl
 
 from shadowscan.errors import ConfigError
+from shadowscan.leases import Leases, as_of_join, normalize_mac
 from shadowscan.schema import UNATTRIBUTED
 
-DIRECTORY_OPTIONAL = ("email", "aliases", "display_name", "title", "manager", "cost_center")
+DIRECTORY_OPTIONAL = (
+    "email",
+    "aliases",
+    "display_name",
+    "title",
+    "manager",
+    "cost_center",
+    "mac",  # ;-separated hardware addresses, to resolve DHCP leases that name only a MAC
+)
 
 
 def _read_table(path: Path, what: str) -> pl.DataFrame:
@@ -33,7 +44,7 @@ def _read_table(path: Path, what: str) -> pl.DataFrame:
         raise ConfigError(f"cannot read {what}: {first}", path=path) from None
 
 
-def _identity_keys(user: pl.Expr) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
+def identity_keys(user: pl.Expr) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
     """The forms a logged name is looked up under: as is, without ``DOMAIN\\``, local part."""
     k1 = user.str.strip_chars().str.to_lowercase()
     k2 = k1.str.replace(r"^[^\\]*\\", "")
@@ -82,7 +93,7 @@ class Directory:
         explicit = explicit.with_columns(pl.col("key").str.strip_chars().str.to_lowercase()).filter(
             pl.col("key").fill_null("") != ""
         )
-        explicit = explicit.with_columns(_identity_keys(pl.col("key"))[1].alias("key")).unique(
+        explicit = explicit.with_columns(identity_keys(pl.col("key"))[1].alias("key")).unique(
             ["key", "user"], keep="first", maintain_order=True
         )
         clash = explicit.filter(pl.col("key").is_duplicated()).sort("key", "_row")
@@ -112,12 +123,23 @@ class Directory:
             raise ConfigError(
                 f"user '{dup['user'][0]}' appears twice", path=path, line=int(dup["_row"][1])
             )
+        _check_macs(df, path)
         return cls(people=df.drop("_row"), keys=keys.sort("key"))
+
+    def macs(self) -> pl.DataFrame:
+        """``mac`` (normalised) -> ``person``, from the optional ``mac`` column."""
+        return (
+            self.people.select(pl.col("mac").str.split(";").alias("mac"), pl.col("user"))
+            .explode("mac")
+            .select(normalize_mac(pl.col("mac")).alias("mac"), pl.col("user").alias("person"))
+            .filter(pl.col("mac").fill_null("") != "")
+            .unique("mac", keep="first")
+        )
 
     def resolve(self, users: pl.Series) -> pl.DataFrame:
         """Map distinct logged names to ``person`` and ``department`` (null when unknown)."""
         frame = pl.DataFrame({"user": users}).unique()
-        k1, k2, k3 = _identity_keys(pl.col("user"))
+        k1, k2, k3 = identity_keys(pl.col("user"))
         frame = frame.with_columns(k1.alias("_k1"), k2.alias("_k2"), k3.alias("_k3"))
         for i in (1, 2, 3):
             frame = frame.join(
@@ -131,6 +153,26 @@ class Directory:
             on="person",
             how="left",
         ).select("user", "person", "department")
+
+
+def _check_macs(df: pl.DataFrame, path: Path) -> None:
+    macs = (
+        df.select(pl.col("mac").str.split(";").alias("mac"), "user", "_row")
+        .explode("mac")
+        .with_columns(normalize_mac(pl.col("mac")).alias("mac"))
+        .filter(pl.col("mac").fill_null("") != "")
+        .unique(["mac", "user"], keep="first", maintain_order=True)
+    )
+    clash = macs.filter(pl.col("mac").is_duplicated()).sort("mac", "_row")
+    if clash.height:
+        a, b = clash.row(0, named=True), clash.row(1, named=True)
+        raise ConfigError(
+            f"MAC '{a['mac']}' names two people: '{a['user']}' (line {a['_row']}) and "
+            f"'{b['user']}' (line {b['_row']})",
+            path=path,
+            line=int(b["_row"]),
+            hint="a hardware address belongs to one person",
+        )
 
 
 @dataclass(frozen=True)
@@ -193,10 +235,19 @@ class Subnets:
 
 
 def attribute(
-    matches: pl.DataFrame, directory: Directory | None, subnets: Subnets | None
+    matches: pl.DataFrame,
+    directory: Directory | None,
+    subnets: Subnets | None,
+    leases: Leases | None = None,
 ) -> pl.DataFrame:
-    """Add ``person``, ``department``, ``department_source`` and ``site`` to matched events."""
-    out = matches
+    """Add ``person``, ``department``, ``department_source``, ``site``, ``lease_user``.
+
+    ``department_source`` names the route: ``directory`` (the event's own user), ``lease``
+    (the user of the DHCP/VPN lease valid at the event time, and that user's department),
+    ``subnet`` or ``none``. ``person`` is the event's user in the directory, else (for events
+    that log no user) the lease's user.
+    """
+    out = matches.with_row_index("_row")
     if directory is not None:
         resolved = directory.resolve(matches["user"].drop_nulls())
         out = out.join(
@@ -210,6 +261,7 @@ def attribute(
             pl.lit(None, dtype=pl.String).alias("person"),
             pl.lit(None, dtype=pl.String).alias("_dir_dept"),
         )
+    out = out.with_columns(*_lease_columns(out, directory, leases))
     if subnets is not None:
         out = out.join(
             subnets.lookup(matches["src_ip"]), on="src_ip", how="left", maintain_order="left"
@@ -220,11 +272,49 @@ def attribute(
             pl.lit(None, dtype=pl.String).alias("site"),
         )
     return out.with_columns(
-        pl.coalesce("_dir_dept", "subnet_department", pl.lit(UNATTRIBUTED)).alias("department"),
+        pl.coalesce("_dir_dept", "_lease_dept", "subnet_department", pl.lit(UNATTRIBUTED)).alias(
+            "department"
+        ),
         pl.when(pl.col("_dir_dept").is_not_null())
         .then(pl.lit("directory"))
+        .when(pl.col("_lease_dept").is_not_null())
+        .then(pl.lit("lease"))
         .when(pl.col("subnet_department").is_not_null())
         .then(pl.lit("subnet"))
         .otherwise(pl.lit("none"))
         .alias("department_source"),
-    ).drop("_dir_dept", "subnet_department")
+        pl.when(pl.col("user").is_null())
+        .then(pl.coalesce("person", "_lease_person", "lease_user"))
+        .otherwise(pl.col("person"))
+        .alias("person"),
+    ).drop("_row", "_dir_dept", "_lease_dept", "_lease_person", "subnet_department")
+
+
+def _lease_columns(
+    out: pl.DataFrame, directory: Directory | None, leases: Leases | None
+) -> list[pl.Series]:
+    """``lease_user``, ``_lease_person`` and ``_lease_dept`` aligned with ``out``'s rows."""
+    n = out.height
+    if leases is None or leases.records.is_empty():
+        return [pl.Series(name, [None] * n, dtype=pl.String) for name in _LEASE_COLS]
+    macs = (
+        directory.macs()
+        if directory is not None
+        else pl.DataFrame(schema={"mac": pl.String, "person": pl.String})
+    )
+    hit = as_of_join(out, leases.with_people(macs))
+    frame = out.select("_row").join(hit, on="_row", how="left", maintain_order="left")
+    if directory is not None:
+        who = directory.resolve(frame["lease_user"].drop_nulls()).rename(
+            {"user": "lease_user", "person": "_lease_person", "department": "_lease_dept"}
+        )
+        frame = frame.join(who, on="lease_user", how="left", maintain_order="left")
+    else:
+        frame = frame.with_columns(
+            pl.lit(None, dtype=pl.String).alias("_lease_person"),
+            pl.lit(None, dtype=pl.String).alias("_lease_dept"),
+        )
+    return [frame[name] for name in _LEASE_COLS]
+
+
+_LEASE_COLS = ("lease_user", "_lease_person", "_lease_dept")

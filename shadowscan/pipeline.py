@@ -9,15 +9,18 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import polars as pl
 
 from shadowscan.candidates import signal_rows
+from shadowscan.catalog import Catalog
 from shadowscan.detect import detect_format
 from shadowscan.errors import InputError
 from shadowscan.identity import Directory, Subnets, attribute
-from shadowscan.match.compile import CompiledCatalog
+from shadowscan.leases import Leases
+from shadowscan.match.compile import CompiledCatalog, compile_catalog
 from shadowscan.match.matcher import annotate
 from shadowscan.policy import Policy
 from shadowscan.sources import REGISTRY
@@ -90,11 +93,29 @@ class Context:
     directory: Directory | None
     subnets: Subnets | None
     policy: Policy
+    leases: Leases | None = None
+
+
+def build_context(
+    catalog: Catalog,
+    *,
+    directory: Path | None,
+    subnets: Path | None,
+    policy: Path | None,
+    as_of: date,
+) -> Context:
+    """Load the identity sources and the policy once for a run."""
+    return Context(
+        cc=compile_catalog(catalog),
+        directory=Directory.load(directory) if directory else None,
+        subnets=Subnets.load(subnets) if subnets else None,
+        policy=Policy.load(policy, catalog, as_of=as_of) if policy else Policy(),
+    )
 
 
 def enrich(matched: pl.DataFrame, ctx: Context) -> pl.DataFrame:
     """Add department (identity precedence) and policy status to matched events."""
-    enriched = attribute(matched, ctx.directory, ctx.subnets)
+    enriched = attribute(matched, ctx.directory, ctx.subnets, ctx.leases)
     pairs = enriched.select("department", "service_id", "category").unique()
     decided = ctx.policy.apply(pairs)
     return enriched.join(
@@ -151,7 +172,12 @@ def process_file(
         log.warning("%s: unknown log format, skipped (see: shadowscan formats)", path)
         return outcome
     report.format = fmt
-    parser = REGISTRY[fmt](source_file=str(path), head=head, tz=tz, mapping=mapping)
+    try:
+        parser = REGISTRY[fmt](source_file=str(path), head=head, tz=tz, mapping=mapping)
+    except InputError as exc:  # this file cannot be read as fmt; the others still can
+        report.notes.append(exc.message)
+        log.warning("%s", exc)
+        return outcome
     stats = ReadStats()
     part = part or FileSlice()
     chunks = iter_chunks(

@@ -11,12 +11,28 @@ rules:
 ```
 The most specific rule wins: service over category, a department scope over all
 departments. With no rule a service is ``unsanctioned``.
+
+Three optional sections tune the rest (strict keys; an omitted key keeps its default,
+see docs/findings.md):
+
+```yaml
+risk:                       # weights of the risk formula (shadowscan.findings.RiskWeights)
+  prohibited: 45
+  sensitivity: {Legal: 15, Finance: 10, HR: 10}   # points added per department
+  country: {CN: 10}                                # points by the service's HQ country
+behaviour:
+  dns_repeat_window_s: 60   # repeated DNS queries closer than this count once
+  outlier_factor: 3         # upload outlier: > max(3 x department median, 10 MB)
+  outlier_min_mb: 10
+candidates:
+  ignore: [llm.corp.example]   # reviewed hosts (and their subdomains) left out of candidates
+```
 """
 
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -25,10 +41,13 @@ import polars as pl
 
 from shadowscan.catalog.model import CATEGORIES, Catalog
 from shadowscan.errors import ConfigError
+from shadowscan.findings import Behaviour, RiskWeights
 from shadowscan.schema import STATUSES
 from shadowscan.yamlutil import LineDict, load_yaml
 
 DEFAULT_STATUS = "unsanctioned"
+_SECTIONS = ("rules", "risk", "behaviour", "candidates")
+_SECTIONS_HINT = "sections: rules, risk, behaviour, candidates (see docs/findings.md)"
 _RULE_KEYS = ("service", "category", "status", "departments", "justification", "owner", "expires")
 
 
@@ -81,6 +100,9 @@ class Policy:
     rules: tuple[Rule, ...] = ()
     expired: tuple[Rule, ...] = ()
     path: str | None = None
+    weights: RiskWeights = field(default_factory=RiskWeights)
+    behaviour: Behaviour = field(default_factory=Behaviour)
+    candidate_ignore: tuple[str, ...] = ()
 
     @classmethod
     def load(cls, path: Path, catalog: Catalog, *, as_of: date) -> Policy:
@@ -88,10 +110,15 @@ class Policy:
         doc = load_yaml(path, error=ConfigError)
         if doc is None:
             return cls(path=str(path))
-        if not isinstance(doc, LineDict) or set(doc) - {"rules"}:
-            raise ConfigError(
-                "a policy file holds one key: rules", path=path, line=1, hint="see README: Policy"
-            )
+        if not isinstance(doc, LineDict):
+            raise ConfigError("a policy file is a mapping", path=path, line=1, hint=_SECTIONS_HINT)
+        for key in doc:
+            if key not in _SECTIONS:
+                close = difflib.get_close_matches(key, _SECTIONS, n=1)
+                hint = f"did you mean '{close[0]}'?" if close else _SECTIONS_HINT
+                raise ConfigError(
+                    f"unknown section '{key}'", path=path, line=doc.line_of(key), hint=hint
+                )
         raw_rules = doc.get("rules") or []
         if not isinstance(raw_rules, list):
             raise ConfigError("'rules' must be a list", path=path, line=doc.line_of("rules"))
@@ -100,7 +127,14 @@ class Policy:
         for raw in raw_rules:
             rule = _parse_rule(raw, path, catalog, doc.line_of("rules"))
             (expired if rule.expires is not None and rule.expires < as_of else active).append(rule)
-        return cls(tuple(active), tuple(expired), str(path))
+        return cls(
+            tuple(active),
+            tuple(expired),
+            str(path),
+            weights=_parse_risk(doc, path),
+            behaviour=_parse_behaviour(doc, path),
+            candidate_ignore=_parse_ignore(doc, path),
+        )
 
     def decide(self, department: str, service_id: str, category: str) -> Rule | None:
         """The most specific active rule for this department and service, if any."""
@@ -199,3 +233,85 @@ def _parse_rule(raw: Any, path: Path, catalog: Catalog, line: int) -> Rule:
         expires=expires,
         where=where,
     )
+
+
+def _section(doc: LineDict, name: str, path: Path) -> LineDict | None:
+    raw = doc.get(name)
+    if raw is None:
+        return None
+    if not isinstance(raw, LineDict):
+        raise ConfigError(f"'{name}' must be a mapping", path=path, line=doc.line_of(name))
+    return raw
+
+
+def _check_keys(raw: LineDict, allowed: tuple[str, ...], path: Path, section: str) -> None:
+    for key in raw:
+        if key not in allowed:
+            close = difflib.get_close_matches(key, allowed, n=1)
+            hint = f"did you mean '{close[0]}'?" if close else f"keys: {', '.join(allowed)}"
+            raise ConfigError(
+                f"unknown key '{key}' in {section}", path=path, line=raw.line_of(key), hint=hint
+            )
+
+
+def _number(raw: LineDict, key: str, path: Path, *, integer: bool) -> float:
+    value = raw[key]
+    ok = isinstance(value, int) if integer else isinstance(value, int | float)
+    if isinstance(value, bool) or not ok or value < 0:
+        kind = "a whole number" if integer else "a number"
+        raise ConfigError(f"'{key}' must be {kind} >= 0", path=path, line=raw.line_of(key))
+    return float(value)
+
+
+def _parse_risk(doc: LineDict, path: Path) -> RiskWeights:
+    raw = _section(doc, "risk", path)
+    if raw is None:
+        return RiskWeights()
+    _check_keys(raw, RiskWeights.keys(), path, "risk")
+    values: dict[str, Any] = {}
+    for f in fields(RiskWeights):
+        if f.name not in raw:
+            continue
+        if f.name in ("sensitivity", "country"):
+            table = raw[f.name]
+            if not isinstance(table, LineDict) or not all(
+                isinstance(v, int) and not isinstance(v, bool) for v in table.values()
+            ):
+                raise ConfigError(
+                    f"'{f.name}' maps names to whole points, e.g. {{Legal: 10}}",
+                    path=path,
+                    line=raw.line_of(f.name),
+                )
+            values[f.name] = {str(k): int(v) for k, v in table.items()}
+        else:
+            values[f.name] = int(_number(raw, f.name, path, integer=True))
+    return replace(RiskWeights(), **values)
+
+
+def _parse_behaviour(doc: LineDict, path: Path) -> Behaviour:
+    raw = _section(doc, "behaviour", path)
+    if raw is None:
+        return Behaviour()
+    _check_keys(raw, Behaviour.keys(), path, "behaviour")
+    values: dict[str, Any] = {}
+    for key in raw:
+        n = _number(raw, key, path, integer=key == "dns_repeat_window_s")
+        values[key] = int(n) if key == "dns_repeat_window_s" else n
+    if values.get("outlier_factor", 3.0) < 1:
+        raise ConfigError(
+            "'outlier_factor' must be at least 1", path=path, line=raw.line_of("outlier_factor")
+        )
+    return replace(Behaviour(), **values)
+
+
+def _parse_ignore(doc: LineDict, path: Path) -> tuple[str, ...]:
+    raw = _section(doc, "candidates", path)
+    if raw is None:
+        return ()
+    _check_keys(raw, ("ignore",), path, "candidates")
+    hosts = raw.get("ignore") or []
+    if not isinstance(hosts, list) or not all(isinstance(h, str) for h in hosts):
+        raise ConfigError(
+            "'ignore' must be a list of host names", path=path, line=raw.line_of("ignore")
+        )
+    return tuple(h.strip().lower().rstrip(".") for h in hosts if h.strip())

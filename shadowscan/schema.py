@@ -52,6 +52,7 @@ ENRICH_SCHEMA: Final[dict[str, pl.DataType]] = {
     "site": pl.String(),
     "status": pl.String(),
     "policy_rule": pl.String(),  # file:line of the deciding rule; null = default
+    "lease_user": pl.String(),  # user of the DHCP/VPN lease valid at ts (as logged there)
 }
 
 MATCH_SCHEMA: Final[dict[str, pl.DataType]] = {
@@ -83,6 +84,10 @@ FINDING_SCHEMA: Final[dict[str, pl.DataType]] = {
     "is_new": pl.Boolean(),
     "why": pl.String(),
     "policy_rule": pl.String(),
+    "outlier_users": pl.UInt32(),  # users of this finding flagged in outliers.csv
+    "events_prev": pl.UInt32(),  # in the baseline (null without one; 0 when new)
+    "users_prev": pl.UInt32(),
+    "events_change_pct": pl.Float64(),  # vs events_prev; null when new or no baseline
 }
 FINDING_COLUMNS: Final = list(FINDING_SCHEMA)
 
@@ -110,6 +115,8 @@ CANDIDATE_SCHEMA: Final[dict[str, pl.DataType]] = {
     "example_path": pl.String(),
     "example_user_agent": pl.String(),
     "sources": pl.String(),
+    "departments": pl.String(),  # comma-separated, attributed like matches
+    "post_share": pl.Float64(),  # share of events that are POSTs (null: no method logged)
 }
 CANDIDATE_COLUMNS: Final = list(CANDIDATE_SCHEMA)
 

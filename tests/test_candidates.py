@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
 from helpers import events, ts
 
-from shadowscan.candidates import aggregate_candidates, signal_rows
+from shadowscan.candidates import aggregate_candidates, drop_ignored, load_ignore, signal_rows
+from shadowscan.errors import ConfigError
+from shadowscan.identity import Directory, attribute
 
 
 def test_api_path_host_is_a_candidate() -> None:
@@ -27,7 +32,7 @@ def test_api_path_host_is_a_candidate() -> None:
     )
     c = aggregate_candidates(signal_rows(ev))
     assert c.select("host", "signals", "score", "example_path").rows() == [
-        ("llm.internal.example", "api_path", 50, "/v1/chat/completions")
+        ("llm.internal.example", "api_path,model_words", 70, "/v1/chat/completions")
     ]
 
 
@@ -53,3 +58,69 @@ def test_no_signal_no_candidate() -> None:
     """Ordinary traffic gives no candidates."""
     ev = events([{"host": "intranet.corp.example", "url_path": "/", "ts": ts("2026-11-26 09:00")}])
     assert aggregate_candidates(signal_rows(ev)).height == 0
+
+
+RANKED = [
+    # an OpenAI-compatible API called by an SDK: strongest
+    {"host": "gw.example", "url_path": "/v1/chat/completions", "user_agent": "OpenAI/Python 1.4"},
+    # an Anthropic-style path on a model-ish host name
+    {"host": "llm-proxy.example", "url_path": "/v1/messages"},
+    # a .ai host mostly POSTed to
+    {"host": "chat.newbot.ai", "method": "POST", "url_path": "/x"},
+    {"host": "chat.newbot.ai", "method": "POST", "url_path": "/y"},
+    {"host": "chat.newbot.ai", "method": "GET", "url_path": "/"},
+    # a .ai host only browsed
+    {"host": "blog.some.ai", "method": "GET", "url_path": "/"},
+    # a model-ish word only
+    {"host": "inference.lab.example", "url_path": "/"},
+    # not model-ish: 'remodel' has no word boundary
+    {"host": "remodelling.example", "url_path": "/"},
+]
+
+
+def test_candidates_are_ranked_by_evidence() -> None:
+    """API path + SDK > API path + model word > .ai POST-heavy > model word > .ai browsed."""
+    ev = events([{**r, "ts": ts("2026-11-26 09:00")} for r in RANKED])
+    c = aggregate_candidates(signal_rows(ev))
+    assert c.select("host", "score", "signals", "post_share").rows() == [
+        ("gw.example", 90, "api_path,sdk_user_agent", None),
+        ("llm-proxy.example", 70, "api_path,model_words", None),
+        ("chat.newbot.ai", 30, "ai_tld,post_heavy", 0.667),
+        ("inference.lab.example", 20, "model_words", None),
+        ("blog.some.ai", 15, "ai_tld", 0.0),
+    ]
+
+
+def test_candidate_first_last_seen_users_and_departments(tmp_path: Path) -> None:
+    """Attributed rows give first/last seen, people (not spellings) and departments."""
+    path = tmp_path / "users.csv"
+    path.write_text("user,department\nalice,Legal\nbob,HR\n", encoding="utf-8")
+    ev = events(
+        [
+            {"host": "x.ai", "user": "CORP\\alice", "ts": ts("2026-11-26 09:00")},
+            {"host": "x.ai", "user": "alice", "ts": ts("2026-11-27 10:00")},
+            {"host": "x.ai", "user": "bob", "ts": ts("2026-11-26 11:00")},
+        ]
+    )
+    rows = attribute(signal_rows(ev), Directory.load(path), None)
+    c = aggregate_candidates(rows).row(0, named=True)
+    assert (c["users"], c["events"], c["departments"]) == (2, 3, "HR,Legal")
+    assert (c["first_seen"], c["last_seen"]) == (ts("2026-11-26 09:00"), ts("2026-11-27 10:00"))
+
+
+def test_ignore_list_drops_host_and_subdomains(tmp_path: Path) -> None:
+    """An ignored host drops itself and its subdomains, not look-alikes."""
+    path = tmp_path / "ignore.txt"
+    path.write_text("# reviewed 2026-11\nnewbot.ai  # our own bot\n\n", encoding="utf-8")
+    hosts = ["newbot.ai", "chat.newbot.ai", "notnewbot.ai"]
+    ev = events([{"host": h, "ts": ts("2026-11-26 09:00")} for h in hosts])
+    kept = drop_ignored(signal_rows(ev), load_ignore(path))
+    assert kept["host"].to_list() == ["notnewbot.ai"]
+
+
+def test_bad_ignore_line_names_its_line(tmp_path: Path) -> None:
+    """A line that is not a host name is an error with file and line."""
+    path = tmp_path / "ignore.txt"
+    path.write_text("ok.example\nhttps://x.ai/\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"ignore.txt:2: 'https://x.ai/' is not a host name"):
+        load_ignore(path)

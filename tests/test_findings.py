@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import polars as pl
 import pytest
 from helpers import matches, ts
 
 from shadowscan.catalog import Catalog, load_catalog
-from shadowscan.findings import aggregate
+from shadowscan.findings import Behaviour, RiskWeights, aggregate
 
 
 @pytest.fixture(scope="module")
@@ -133,3 +135,81 @@ def test_no_matches_give_no_findings(catalog: Catalog) -> None:
     """An empty input gives an empty findings frame with the full schema."""
     f = aggregate(matches([]), catalog)
     assert f.height == 0 and "why" in f.columns
+
+
+def _deepseek_legal(n_users: int, bytes_each: int) -> pl.DataFrame:
+    return matches(
+        [
+            {
+                "service_id": "deepseek",
+                "status": "prohibited",
+                "department": "Legal",
+                "user": f"u{i}",
+                "bytes_out": bytes_each,
+                "ts": ts("2026-11-26 09:00"),
+            }
+            for i in range(n_users)
+        ]
+    )
+
+
+def test_worked_example_with_sensitivity_and_country(catalog: Catalog) -> None:
+    """deepseek in Legal: 45 + 15 (trains) + 5 (enterprise unknown) + 8 (5 users) + 5 (2 MB)
+    + 15 (Legal sensitivity) + 10 (CN) = 103, clamped to 100, critical."""
+    service = catalog.get("deepseek")
+    assert service is not None
+    assert (service.trains_on_input_default, service.enterprise_tier, service.hq_country) == (
+        True,
+        None,
+        "CN",
+    )
+    w = RiskWeights(sensitivity={"legal": 15}, country={"CN": 10})
+    row = aggregate(_deepseek_legal(5, 400_000), catalog, w).row(0, named=True)
+    assert (row["risk_score"], row["severity"]) == (100, "critical")
+    assert row["why"] == (
+        "prohibited service; 5 users in Legal (sensitive); 2.0 MB uploaded; "
+        "trains on inputs by default; based in CN"
+    )
+
+
+def test_worked_example_sensitivity_moves_severity(catalog: Catalog) -> None:
+    """chatgpt unsanctioned, 1 user in HR: 30 + 15 (trains) = 45 medium; +10 for HR = 55 high."""
+    m = matches([{"department": "HR", "user": "a", "ts": ts("2026-11-26 09:00")}])
+    plain = aggregate(m, catalog).row(0, named=True)
+    hr = aggregate(m, catalog, RiskWeights(sensitivity={"HR": 10})).row(0, named=True)
+    assert (plain["risk_score"], plain["severity"]) == (45, "medium")
+    assert (hr["risk_score"], hr["severity"]) == (55, "high")
+
+
+def test_weights_from_policy_change_the_score(catalog: Catalog) -> None:
+    """An unsanctioned weight of 40 instead of 30 adds 10 points."""
+    m = matches([{"user": "a", "ts": ts("2026-11-26 09:00")}])
+    base = aggregate(m, catalog)["risk_score"][0]
+    assert aggregate(m, catalog, RiskWeights(unsanctioned=40))["risk_score"][0] == base + 10
+
+
+def test_repeated_dns_queries_count_once(catalog: Catalog) -> None:
+    """Queries at 0 s, 20 s, 70 s (gap 50 s) and 200 s from one client: 2 events at 60 s."""
+    base = {"source": "dns", "src_ip": "10.0.0.5", "user": None}
+    t0 = ts("2026-11-26 09:00")
+    m = matches(
+        [{**base, "ts": t0 + timedelta(seconds=s)} for s in (0, 20, 70, 200)]
+        + [{**base, "src_ip": "10.0.0.6", "ts": t0}]
+    )
+    assert aggregate(m, catalog)["events"][0] == 3
+    assert aggregate(m, catalog, behaviour=Behaviour(dns_repeat_window_s=0))["events"][0] == 5
+
+
+def test_proxy_events_are_never_collapsed(catalog: Catalog) -> None:
+    """Two proxy requests one second apart are two events."""
+    t0 = ts("2026-11-26 09:00")
+    m = matches([{"ts": t0}, {"ts": t0 + timedelta(seconds=1)}])
+    assert aggregate(m, catalog)["events"][0] == 2
+
+
+def test_blocked_prohibited_is_shown_as_good_news(catalog: Catalog) -> None:
+    """Every attempt blocked: why says the control works."""
+    m = matches(
+        [{"status": "prohibited", "action": "blocked", "user": "a", "ts": ts("2026-11-26 09:00")}]
+    )
+    assert aggregate(m, catalog)["why"][0].endswith("all 1 attempts blocked (control working)")

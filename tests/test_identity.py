@@ -6,10 +6,11 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from helpers import matches
+from helpers import matches, ts
 
 from shadowscan.errors import ConfigError
 from shadowscan.identity import Directory, Subnets, attribute
+from shadowscan.leases import Leases
 
 DIRECTORY = """user,department,email,aliases
 alice,Legal,alice.martin@corp.example,CORP\\alice;amartin
@@ -115,3 +116,70 @@ def test_department_precedence(tmp_path: Path, directory: Directory) -> None:
     assert out["department"].to_list() == ["Legal", "Marketing", "Unattributed"]
     assert out["department_source"].to_list() == ["directory", "subnet", "none"]
     assert out["person"].to_list() == ["alice", None, None]
+
+
+def test_upn_resolves_case_insensitively(directory: Directory) -> None:
+    """A UPN in capitals (ALICE.MARTIN@CORP.EXAMPLE) is alice."""
+    assert _resolve(directory, ["ALICE.MARTIN@CORP.EXAMPLE"]) == {
+        "ALICE.MARTIN@CORP.EXAMPLE": "alice"
+    }
+
+
+def test_domain_backslash_email_form_resolves(directory: Directory) -> None:
+    """CORP\\carol@corp.example (domain and UPN together) is carol."""
+    assert _resolve(directory, ["CORP\\carol@corp.example"]) == {
+        "CORP\\carol@corp.example": "carol"
+    }
+
+
+def test_ambiguous_email_local_part_resolves_to_nobody(tmp_path: Path) -> None:
+    """sam@a.example and sam@b.example are two people: a bare 'sam' is left unresolved."""
+    path = tmp_path / "users.csv"
+    path.write_text(
+        "user,department,email\nsam1,HR,sam@a.example\nsam2,IT,sam@b.example\n", encoding="utf-8"
+    )
+    got = _resolve(Directory.load(path), ["sam", "sam@a.example"])
+    assert got == {"sam": None, "sam@a.example": "sam1"}
+
+
+def test_mac_owned_by_two_people_is_an_error(tmp_path: Path) -> None:
+    """A hardware address listed for two people names both rows."""
+    path = tmp_path / "users.csv"
+    path.write_text(
+        "user,department,mac\nalice,Legal,00:11:22:33:44:55\nadam,HR,00-11-22-33-44-55\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(
+        ConfigError,
+        match=r"MAC '00:11:22:33:44:55' names two people: 'alice' \(line 2\) and 'adam' \(line 3\)",
+    ):
+        Directory.load(path)
+
+
+def test_lease_route_sits_between_directory_and_subnet(
+    tmp_path: Path, directory: Directory
+) -> None:
+    """An event with no user on a leased IP takes the lease user's department, not the subnet."""
+    subnets_path = tmp_path / "subnets.csv"
+    subnets_path.write_text("cidr,department\n10.0.0.0/8,Marketing\n", encoding="utf-8")
+    leases_path = tmp_path / "leases.csv"
+    leases_path.write_text(
+        "ip,user,start,end\n10.1.1.2,CORP\\carol,2026-11-26T00:00:00Z,2026-11-27T00:00:00Z\n",
+        encoding="utf-8",
+    )
+    m = matches(
+        [
+            {"user": None, "src_ip": "10.1.1.2", "ts": ts("2026-11-26 09:00")},
+            {"user": None, "src_ip": "10.1.1.3", "ts": ts("2026-11-26 09:00")},
+        ]
+    )
+    out = attribute(
+        m.drop("department", "person"),
+        directory,
+        Subnets.load(subnets_path),
+        Leases.load([leases_path]),
+    )
+    assert out.select("department", "department_source", "person").rows() == [
+        ("Finance", "lease", "carol"),
+        ("Marketing", "subnet", None),
+    ]

@@ -123,3 +123,77 @@ def test_rule_naming_both_service_and_category_is_an_error(
     text = "rules:\n  - service: chatgpt\n    category: chat-assistant\n    status: sanctioned\n"
     with pytest.raises(ConfigError, match="exactly one of service or category"):
         _policy(tmp_path, catalog, text)
+
+
+RISK = """rules:
+  - service: chatgpt
+    status: tolerated
+risk:
+  prohibited: 60
+  sensitivity: {Legal: 15, HR: 10}
+  country: {CN: 10}
+behaviour:
+  dns_repeat_window_s: 30
+  outlier_factor: 4
+candidates:
+  ignore: [LLM.Corp.Example.]
+"""
+
+
+def test_risk_section_overrides_weights_and_keeps_defaults(
+    tmp_path: Path, catalog: Catalog
+) -> None:
+    """Given keys replace the defaults; omitted keys keep them."""
+    w = _policy(tmp_path, catalog, RISK).weights
+    assert (w.prohibited, w.unsanctioned, w.sensitivity, w.country) == (
+        60,
+        30,
+        {"Legal": 15, "HR": 10},
+        {"CN": 10},
+    )
+
+
+def test_behaviour_and_candidate_ignore_sections(tmp_path: Path, catalog: Catalog) -> None:
+    """behaviour sets the DNS window and outlier factor; ignore hosts are normalised."""
+    policy = _policy(tmp_path, catalog, RISK)
+    b = policy.behaviour
+    assert (b.dns_repeat_window_s, b.outlier_factor, b.outlier_min_mb) == (30, 4.0, 10.0)
+    assert policy.candidate_ignore == ("llm.corp.example",)
+
+
+def test_unknown_risk_key_is_an_error_with_hint(tmp_path: Path, catalog: Catalog) -> None:
+    """A misspelt risk weight names its line and the right key."""
+    text = "risk:\n  prohibitted: 50\n"
+    with pytest.raises(
+        ConfigError,
+        match=r"policy.yaml:2: unknown key 'prohibitted' in risk \(did you mean 'prohibited'\?\)",
+    ):
+        _policy(tmp_path, catalog, text)
+
+
+def test_negative_weight_is_an_error(tmp_path: Path, catalog: Catalog) -> None:
+    """Weights are whole numbers >= 0."""
+    with pytest.raises(ConfigError, match=r"policy.yaml:2: 'tolerated' must be a whole number"):
+        _policy(tmp_path, catalog, "risk:\n  tolerated: -5\n")
+
+
+def test_unknown_section_is_an_error(tmp_path: Path, catalog: Catalog) -> None:
+    """A top-level key outside rules/risk/behaviour/candidates is refused."""
+    with pytest.raises(
+        ConfigError, match=r"policy.yaml:1: unknown section 'rule' \(did you mean 'rules'\?\)"
+    ):
+        _policy(tmp_path, catalog, "rule: []\n")
+
+
+def test_department_scope_is_case_insensitive(tmp_path: Path, catalog: Catalog) -> None:
+    """A rule scoped to 'marketing' applies to the department 'MARKETING'."""
+    rule = _policy(tmp_path, catalog, RULES).decide("MARKETING", "chatgpt", "chat-assistant")
+    assert rule is not None and rule.where == "policy.yaml:9"
+
+
+def test_rule_expiring_on_as_of_still_applies(tmp_path: Path, catalog: Catalog) -> None:
+    """expires is the last day a rule applies: expiring on as_of it is still active."""
+    text = "rules:\n  - service: claude\n    status: sanctioned\n    expires: 2026-11-30\n"
+    policy = _policy(tmp_path, catalog, text)
+    rule = policy.decide("Sales", "claude", "chat-assistant")
+    assert rule is not None and rule.status == "sanctioned" and policy.expired == ()

@@ -29,7 +29,7 @@ import random
 import sys
 import zlib
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -1868,6 +1868,46 @@ Everything is generated, deterministically, by `python tools/make_sample_logs.py
 """
 
 
+# VPN pool sessions (10.30.7.0/24 is in no subnet): who held which address when.
+# ip, login, day index, start hour, end hour (local time)
+VPN_SESSIONS = [
+    ("10.30.7.12", "helene", 0, 7, 12),
+    ("10.30.7.12", "anne", 0, 12, 19),
+    ("10.30.7.12", "anne", 1, 7, 13),
+    ("10.30.7.12", "helene", 1, 13, 21),
+    ("10.30.7.13", "marc", 0, 7, 21),
+    ("10.30.7.13", "valerie", 1, 7, 21),
+]
+
+
+def iso_utc(ms: int) -> str:
+    return datetime.fromtimestamp(ms // 1000, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def make_leases_csv(people: list[Person]) -> str:
+    """DHCP leases of the HQ workstations (one per person per day) and VPN sessions.
+
+    Written after every other file, from fixed tables only (no random state), so the
+    other demo files stay byte-identical.
+    """
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["ip", "user_or_mac", "start", "end"])
+    rows = []
+    for p in people:
+        if p["site"] != "HQ":
+            continue
+        for day in range(len(DAYS)):
+            start = day_start_ms(day)
+            rows.append((start, p["ip"], p["login"], start + 86_400_000))
+    for ip, login, day, h0, h1 in VPN_SESSIONS:
+        start = day_start_ms(day) + h0 * 3_600_000
+        rows.append((start, ip, login, day_start_ms(day) + h1 * 3_600_000))
+    for start, ip, login, end in sorted(rows):
+        w.writerow([ip, login, iso_utc(start), iso_utc(end)])
+    return buf.getvalue()
+
+
 def write(path: Path, data: str | bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     if isinstance(data, str):
@@ -1886,6 +1926,7 @@ def main(argv: list[str] | None = None) -> int:
     write(out / "subnets.csv", make_subnets_csv())
     write(out / "policy.yaml", POLICY)
     write(out / "README.md", README)
+    write(out / "leases.csv", make_leases_csv(people))
     print(f"wrote demo data to {out}")
     return 0
 

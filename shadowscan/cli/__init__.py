@@ -7,8 +7,10 @@ import click
 from shadowscan import __version__
 from shadowscan.cli.common import setup_logging
 from shadowscan.cli.formats import formats
+from shadowscan.cli.reveal import reveal_command
 from shadowscan.cli.scan import scan
 from shadowscan.cli.signatures import signatures
+from shadowscan.cli.store import findings, ingest, query, service, user
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -33,3 +35,9 @@ def main(verbose: int, quiet: bool) -> None:
 main.add_command(scan)
 main.add_command(signatures)
 main.add_command(formats)
+main.add_command(reveal_command)
+main.add_command(ingest)
+main.add_command(findings)
+main.add_command(query)
+main.add_command(user)
+main.add_command(service)

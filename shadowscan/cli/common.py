@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import logging
 import sys
 from collections.abc import Callable
@@ -10,13 +11,19 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+import polars as pl
+from rich.console import Console
+from rich.table import Table
 
-from shadowscan.errors import ShadowscanError
+from shadowscan.errors import ShadowscanError, StoreLocked
+from shadowscan.report.tables import safe_for_spreadsheet
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 EXIT_ERROR = 1
 EXIT_FINDINGS = 3
+#: Another run holds the store (distinct from errors, so a scheduler can retry later).
+EXIT_LOCKED = 4
 
 
 def setup_logging(verbose: int, quiet: bool) -> None:
@@ -43,7 +50,7 @@ def handle_errors(func: F) -> F:
             if ctx is not None and (ctx.find_root().params.get("verbose") or 0) > 0:
                 raise
             click.echo(f"Error: {exc}", err=True)
-            sys.exit(EXIT_ERROR)
+            sys.exit(EXIT_LOCKED if isinstance(exc, StoreLocked) else EXIT_ERROR)
 
     return wrapper  # type: ignore[return-value]
 
@@ -72,3 +79,27 @@ def output_format_option(*choices: str, default: str = "table") -> Callable[[F],
         )(func)
 
     return deco
+
+
+def emit(df: pl.DataFrame, output_format: str, *, title: str | None = None) -> None:
+    """Print a frame as a rich table, spreadsheet-safe CSV, a JSON array or JSON lines."""
+    if output_format == "csv":
+        click.echo(safe_for_spreadsheet(df).write_csv(), nl=False)
+        return
+    if output_format in ("json", "ndjson"):
+        rows = [
+            {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in row.items()}
+            for row in df.iter_rows(named=True)
+        ]
+        if output_format == "json":
+            click.echo(json.dumps(rows, indent=2))
+        else:
+            for row in rows:
+                click.echo(json.dumps(row))
+        return
+    table = Table(title=title, show_edge=False)
+    for col in df.columns:
+        table.add_column(col)
+    for values in df.iter_rows():
+        table.add_row(*["" if v is None else str(v) for v in values])
+    Console(width=200).print(table)

@@ -12,9 +12,11 @@ from rich.console import Console
 from rich.table import Table
 
 from shadowscan.cli.common import EXIT_FINDINGS, handle_errors, signatures_option
+from shadowscan.privacy import load_key
 from shadowscan.scan import ScanOptions, run_scan
 from shadowscan.schema import SEVERITIES
 from shadowscan.sources import REGISTRY
+from shadowscan.sources.custom import load_mapping
 
 
 def _tz(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
@@ -47,6 +49,25 @@ def _tz(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
 @click.option(
     "--policy", type=click.Path(path_type=Path, dir_okay=False), help="Sanction policy YAML."
 )
+@click.option(
+    "--leases",
+    "leases",
+    multiple=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="DHCP leases (ISC dhcpd.leases or CSV ip,user_or_mac,start,end) or a VPN session "
+    "CSV (user,ip,start,end); repeatable. Default: leases.csv beside the logs.",
+)
+@click.option(
+    "--baseline",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="A previous scan's --out folder: marks new findings and week-over-week change.",
+)
+@click.option(
+    "--candidate-ignore",
+    "candidate_ignore",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Reviewed hosts (one per line) left out of candidates.csv.",
+)
 @signatures_option
 @click.option(
     "--format",
@@ -54,6 +75,12 @@ def _tz(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
     type=click.Choice(sorted(REGISTRY)),
     default=None,
     help="Force a log format (skip auto-detection).",
+)
+@click.option(
+    "--mapping",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    default=None,
+    help="Mapping file (YAML or TOML) for --format custom: columns -> event fields.",
 )
 @click.option(
     "--tz",
@@ -75,6 +102,21 @@ def _tz(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
     default=None,
     help="Exit 3 when a finding is at or above this severity.",
 )
+@click.option(
+    "--pseudonymize",
+    is_flag=True,
+    help="Replace every username in every output with a keyed pseudonym "
+    "(key: env SHADOWSCAN_PSEUDONYM_KEY, 32+ characters; see shadowscan reveal).",
+)
+@click.option(
+    "--min-cell-users",
+    "min_cell_users",
+    type=click.IntRange(min=0),
+    default=None,
+    metavar="K",
+    help="Board findings: merge department cells with fewer than K users into 'Other' "
+    "(5 is a common choice; off by default, matches.parquet is never suppressed).",
+)
 @handle_errors
 def scan(
     paths: tuple[Path, ...],
@@ -82,11 +124,17 @@ def scan(
     directory: Path | None,
     subnets: Path | None,
     policy: Path | None,
+    leases: tuple[Path, ...],
+    baseline: Path | None,
+    candidate_ignore: Path | None,
     signatures: Path | None,
     log_format: str | None,
+    mapping: Path | None,
     tz: str,
     as_of: object,
     fail_on: str | None,
+    pseudonymize: bool,
+    min_cell_users: int | None,
 ) -> None:
     """Parse logs under PATHS, match AI services, and write every report to --out.
 
@@ -99,6 +147,12 @@ def scan(
       shadowscan scan sample_logs/ --out report/
       shadowscan scan /var/log/squid/access.log.1.gz --policy policy.yaml --out out/ --fail-on high
     """
+    if log_format == "custom" and mapping is None:
+        raise click.UsageError("--format custom needs --mapping FILE")
+    if mapping is not None and log_format != "custom":
+        raise click.UsageError("--mapping applies only with --format custom")
+    if mapping is not None:
+        load_mapping(mapping)  # a bad mapping fails here, before any log is read
     day: date | None = as_of.date() if isinstance(as_of, datetime) else None
     opts = ScanOptions(
         paths=list(paths),
@@ -106,10 +160,16 @@ def scan(
         directory=directory,
         subnets=subnets,
         policy=policy,
+        leases=list(leases),
+        baseline=baseline,
+        candidate_ignore=candidate_ignore,
         signatures=signatures,
         format=log_format,
+        mapping=mapping,
         tz=tz,
         as_of=day,
+        pseudonym_key=load_key() if pseudonymize else None,
+        min_cell_users=min_cell_users,
     )
     err = Console(stderr=True)
     if sys.stderr.isatty():

@@ -1,8 +1,12 @@
 """CSV and Parquet writers. CSV cells are safe to open in a spreadsheet.
 
-A string cell that starts with ``=``, ``+``, ``-``, ``@``, tab or carriage return is
-prefixed with ``'`` (OWASP CSV injection), unless it is a plain number such as ``-5`` or
-``+3.2``, which is left as it is. Only string columns are touched; numbers stay numbers.
+A string cell is prefixed with ``'`` (OWASP CSV injection) when it starts with ``=``,
+``+``, ``-``, ``@``, tab or carriage return, also after leading spaces (`` =1``: some
+importers trim cells before reading them). A plain number such as ``-5`` or ``+3.2`` is
+left as it is; anything else that starts that way is neutralised, ``-1+2`` and phone-like
+``+33 6 12`` included. Only string columns are touched; numbers stay numbers.
+
+Every file is written with mode 0600 (see :mod:`shadowscan.report.files`).
 """
 
 from __future__ import annotations
@@ -12,7 +16,9 @@ from typing import IO
 
 import polars as pl
 
-_DANGEROUS = r"^[=+\-@\t\r]"
+from shadowscan.report.files import open_private
+
+_DANGEROUS = r"^[ ]*[=+\-@\t\r]"
 _NUMBER = r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$"
 
 
@@ -35,9 +41,15 @@ def safe_for_spreadsheet(df: pl.DataFrame) -> pl.DataFrame:
     return df.select(exprs)
 
 
+def csv_text(df: pl.DataFrame) -> str:
+    """``df`` as spreadsheet-safe CSV text (for commands that print CSV)."""
+    return safe_for_spreadsheet(df).write_csv()
+
+
 def write_csv(df: pl.DataFrame, path: Path) -> None:
-    """Write ``df`` as a spreadsheet-safe CSV (UTF-8, header, ``\\n`` line ends)."""
-    safe_for_spreadsheet(df).write_csv(path)
+    """Write ``df`` as a spreadsheet-safe CSV (UTF-8, header, ``\\n`` line ends), mode 0600."""
+    with open_private(path) as fh:
+        safe_for_spreadsheet(df).write_csv(fh)
 
 
 def append_csv(df: pl.DataFrame, fh: IO[bytes], *, header: bool) -> None:
@@ -46,5 +58,6 @@ def append_csv(df: pl.DataFrame, fh: IO[bytes], *, header: bool) -> None:
 
 
 def write_parquet(df: pl.DataFrame, path: Path) -> None:
-    """Write ``df`` as Parquet (zstd), column types as in ``shadowscan.schema``."""
-    df.write_parquet(path, compression="zstd")
+    """Write ``df`` as Parquet (zstd), mode 0600, column types as in ``shadowscan.schema``."""
+    with open_private(path) as fh:
+        df.write_parquet(fh, compression="zstd")

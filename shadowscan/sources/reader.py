@@ -158,6 +158,7 @@ def iter_chunks(
         raise InputError(f"cannot read file: {exc.strerror}", path=path) from None
     left = None if end is None else end - offset
     next_no = first_line
+    pending: pl.DataFrame | None = None
     carry = b""
     first = offset == 0
     with fh:
@@ -182,7 +183,11 @@ def iter_chunks(
             if cut >= 0:
                 carry = data[cut + 1 :]
                 lines = _decode(data[:cut], stats)
-                yield _frame(lines, next_no)
+                # Held back one step, so a last line without a newline joins the last
+                # chunk (a whole-file parser then sees the whole document at once).
+                if pending is not None:
+                    yield pending
+                pending = _frame(lines, next_no)
                 next_no += len(lines)
             else:
                 carry = data
@@ -194,8 +199,11 @@ def iter_chunks(
                 break
     if carry:
         lines = _decode(carry, stats)
-        yield _frame(lines, next_no)
+        tail = _frame(lines, next_no)
+        pending = tail if pending is None else pl.concat([pending, tail])
         next_no += len(lines)
+    if pending is not None:
+        yield pending
     stats.lines = next_no - first_line
 
 

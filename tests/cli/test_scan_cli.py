@@ -36,6 +36,7 @@ def test_scan_writes_every_output(sample_run: tuple[Path, str]) -> None:
         "findings.csv",
         "findings.parquet",
         "matches.parquet",
+        "outliers.csv",
         "rejects.csv",
         "report.html",
         "summary.json",
@@ -132,7 +133,7 @@ def test_report_is_self_contained(sample_run: tuple[Path, str]) -> None:
     """report.html loads nothing from the network and has its chart inline."""
     html = (sample_run[0] / "report.html").read_text()
     assert "<svg" in html
-    for needle in ("http://", "https://", "<script", "<link", "@import", "url("):
+    for needle in ("http://", "https://", "<script src", "<link", "@import", "url("):
         assert needle not in html
 
 

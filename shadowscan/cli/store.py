@@ -1,0 +1,212 @@
+"""Store commands: ``ingest``, and the analyst's ``findings``, ``query``, ``user``, ``service``."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+import polars as pl
+
+from shadowscan.analyst import TABLE_COLUMNS, filter_findings, service_detail, user_detail
+from shadowscan.catalog import load_catalog
+from shadowscan.cli.common import emit, handle_errors, output_format_option, signatures_option
+from shadowscan.discover import discover
+from shadowscan.pipeline import build_context
+from shadowscan.schema import SEVERITIES, STATUSES
+from shadowscan.sources import REGISTRY
+from shadowscan.store import Store
+from shadowscan.views import connect, run_query
+
+store_option = click.option(
+    "--store",
+    "store_dir",
+    required=True,
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Store directory.",
+)
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@store_option
+@click.option(
+    "--directory",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="People directory (CSV/Parquet).",
+)
+@click.option("--subnets", type=click.Path(path_type=Path, dir_okay=False), help="Subnets CSV.")
+@click.option(
+    "--policy", type=click.Path(path_type=Path, dir_okay=False), help="Sanction policy YAML."
+)
+@signatures_option
+@click.option(
+    "--format",
+    "log_format",
+    type=click.Choice(sorted(REGISTRY)),
+    default=None,
+    help="Force a log format.",
+)
+@click.option(
+    "--tz", default="UTC", show_default=True, help="Time zone of formats that log local time."
+)
+@handle_errors
+def ingest(
+    paths: tuple[Path, ...],
+    store_dir: Path,
+    directory: Path | None,
+    subnets: Path | None,
+    policy: Path | None,
+    signatures: Path | None,
+    log_format: str | None,
+    tz: str,
+) -> None:
+    """Parse log files and append their events to a store; files already ingested are skipped.
+
+    A file is recognised by its full content: a renamed or re-delivered copy is skipped, a
+    file that grew is ingested from where the last ingest stopped, and a file still being
+    written is read up to its last complete line.
+
+    \b
+    Example:
+      shadowscan ingest /var/log/squid/ --store /srv/shadowscan/store
+    """
+    found = discover(list(paths))
+    catalog = load_catalog(signatures)
+    ctx = build_context(
+        catalog,
+        directory=directory or found.config.get("directory"),
+        subnets=subnets or found.config.get("subnets"),
+        policy=policy or found.config.get("policy"),
+        as_of=datetime.now(UTC).date(),
+    )
+    store = Store(store_dir, create=True)
+    with store.lock():
+        results = store.ingest(found.files, ctx, log_format=log_format, tz=tz)
+    for r in results:
+        if r.report is not None and r.action != "skipped":
+            rep = r.report
+            click.echo(
+                f"{r.action}: {r.path} ({rep.format}): {rep.lines_read} lines, "
+                f"{rep.events} events, {rep.rejected} rejected, {rep.skipped} skipped, "
+                f"{rep.matched} matched"
+            )
+        else:
+            click.echo(f"skipped: {r.path}: {r.reason}")
+
+
+@click.command()
+@store_option
+@signatures_option
+@click.option("--department", multiple=True, help="Only these departments (repeatable).")
+@click.option("--service", multiple=True, help="Only these service ids (repeatable).")
+@click.option("--category", multiple=True, help="Only these categories (repeatable).")
+@click.option("--status", type=click.Choice(STATUSES), multiple=True, help="Only these statuses.")
+@click.option(
+    "--since",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="Only events on or after this day (UTC).",
+)
+@click.option(
+    "--min-severity", type=click.Choice(SEVERITIES), default=None, help="Only findings at or above."
+)
+@output_format_option("table", "csv", "json", "ndjson")
+@handle_errors
+def findings(
+    store_dir: Path,
+    signatures: Path | None,
+    department: tuple[str, ...],
+    service: tuple[str, ...],
+    category: tuple[str, ...],
+    status: tuple[str, ...],
+    since: datetime | None,
+    min_severity: str | None,
+    output_format: str,
+) -> None:
+    """Findings (one row per department and service) from a store, filtered.
+
+    \b
+    Example:
+      shadowscan findings --store store/ --status unsanctioned --min-severity high --format csv
+    """
+    store = Store(store_dir)
+    frame = filter_findings(
+        store.read("matches"),
+        load_catalog(signatures),
+        departments=department,
+        services=service,
+        categories=category,
+        statuses=status,
+        since=since.date() if since else None,
+        min_severity=min_severity,
+    )
+    if output_format == "table":
+        frame = frame.select(TABLE_COLUMNS)
+    emit(frame, output_format, title="findings")
+
+
+@click.command()
+@click.argument("sql")
+@store_option
+@signatures_option
+@output_format_option("table", "csv", "json", "ndjson")
+@handle_errors
+def query(sql: str, store_dir: Path, signatures: Path | None, output_format: str) -> None:
+    """Run one read-only SQL query over the store's views.
+
+    Views: events, matches, rejects, signals, findings, users. Writes, COPY, ATTACH,
+    INSTALL/LOAD and file-reading functions are refused.
+
+    \b
+    Example:
+      shadowscan query --store store/ "select department, count(*) from matches group by 1"
+    """
+    store = Store(store_dir)
+    emit(run_query(connect(store, load_catalog(signatures)), sql), output_format)
+
+
+@click.command()
+@click.argument("name")
+@store_option
+@output_format_option("table", "json")
+@click.option("--evidence", default=20, show_default=True, help="How many evidence lines to show.")
+@handle_errors
+def user(name: str, store_dir: Path, output_format: str, evidence: int) -> None:
+    """Drill down on one person: services, timeline, bytes, evidence lines.
+
+    NAME is matched like log identities: CORP\\alice, alice@corp.example and alice are one.
+
+    \b
+    Example:
+      shadowscan user alice --store store/
+    """
+    detail = user_detail(Store(store_dir).read("matches"), name, evidence=evidence)
+    _emit_detail(detail, output_format)
+
+
+@click.command()
+@click.argument("service_id")
+@store_option
+@output_format_option("table", "json")
+@click.option("--evidence", default=20, show_default=True, help="How many evidence lines to show.")
+@handle_errors
+def service(service_id: str, store_dir: Path, output_format: str, evidence: int) -> None:
+    """Drill down on one service: departments, users, timeline, bytes, evidence lines.
+
+    \b
+    Example:
+      shadowscan service chatgpt --store store/
+    """
+    detail = service_detail(Store(store_dir).read("matches"), service_id, evidence=evidence)
+    _emit_detail(detail, output_format)
+
+
+def _emit_detail(detail: dict[str, pl.DataFrame], output_format: str) -> None:
+    if output_format == "json":
+        import json
+
+        click.echo(json.dumps({k: v.to_dicts() for k, v in detail.items()}, indent=2, default=str))
+        return
+    for title, frame in detail.items():
+        emit(frame, "table", title=title)

@@ -1,0 +1,170 @@
+"""W3C extended log format / ELFF: Blue Coat (Symantec) ProxySG access logs and IIS logs.
+
+The columns are named by a ``#Fields:`` directive; a log may restart with a new
+``#Fields:`` line mid-file (IIS does at every restart, a ProxySG upload may change format)
+and each data line is read with the header that precedes it. Fields are separated by
+spaces; a value holding spaces is double-quoted (ProxySG) or has them replaced by ``+``
+(IIS, kept as logged); ``-`` is empty.
+
+ProxySG names: ``date time c-ip cs-username cs-host cs-uri-scheme cs-uri-path cs-method
+sc-status sc-filter-result s-action cs-bytes sc-bytes cs(User-Agent)``...; IIS names:
+``s-ip cs-uri-stem cs(Host)`` (when logged). ``date``/``time`` are UTC in both.
+An IIS log without ``cs(Host)`` names its server by address: ``s-ip`` is the host.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import polars as pl
+
+from shadowscan.sources.base import REASON, SKIP, LogParser, first_reason, null_if
+from shadowscan.sources.normalize import normalize_user, split_fields, split_url
+
+_FIELDS = "#Fields:"
+_HDR = "_hdr"
+#: For each event column, the W3C fields that can fill it, first present wins.
+_HOST = ("cs-host", "cs(Host)", "r-host", "x-cs-host", "r-dns")
+_URL = ("cs-uri", "cs-url", "c-uri")
+_PATH = ("cs-uri-path", "cs-uri-stem")
+#: Fields that only a proxy logs: their presence means ``s-ip`` is the proxy, not the server.
+_PROXY_ONLY = ("sc-filter-result", "s-action", "cs-uri-scheme", "x-exception-id", "s-hierarchy")
+
+
+def _columns(header: str) -> list[str]:
+    return header[len(_FIELDS) :].split()
+
+
+def _first(columns: list[str], names: tuple[str, ...], parts: pl.Expr) -> pl.Expr:
+    """The value of the first of ``names`` that the header has, ``-`` as null."""
+    for name in names:
+        if name in columns:
+            value = parts.list.get(columns.index(name), null_on_oob=True)
+            return null_if(value, "-", "")
+    return pl.lit(None, dtype=pl.String)
+
+
+def _event_exprs(columns: list[str], parts: pl.Expr) -> dict[str, pl.Expr]:
+    """Event columns (and a reason) for lines written under the header ``columns``."""
+
+    def get(*names: str) -> pl.Expr:
+        return _first(columns, names, parts)
+
+    url_host, url_path = split_url(get(*_URL))
+    path = get(*_PATH).str.replace(r"[?#].*$", "")
+    host = pl.coalesce(get(*_HOST), url_host)
+    if "s-ip" in columns and not any(name in columns for name in _PROXY_ONLY):
+        host = pl.coalesce(host, get("s-ip"))
+    date, time = get("date"), get("time")
+    ts = (date + pl.lit(" ") + time).str.strptime(
+        pl.Datetime("us", "UTC"), "%Y-%m-%d %H:%M:%S%.f", strict=False
+    )
+    filter_result = get("sc-filter-result").str.to_uppercase()
+    s_action = get("s-action").str.to_uppercase()
+    action = (
+        pl.when(filter_result.is_not_null())
+        .then(
+            pl.when(filter_result == "DENIED").then(pl.lit("blocked")).otherwise(pl.lit("allowed"))
+        )
+        .when(s_action.is_not_null())
+        .then(
+            pl.when(s_action.str.contains("DENIED", literal=True))
+            .then(pl.lit("blocked"))
+            .otherwise(pl.lit("allowed"))
+        )
+    )
+    if "date" not in columns or "time" not in columns:
+        bad_ts = (pl.lit(True), "the #Fields: header has no date and time fields")
+    else:
+        bad_ts = (ts.is_null(), "bad date or time")
+    n = len(columns)
+    return {
+        "ts": ts,
+        "src_ip": get("c-ip"),
+        "user": normalize_user(get("cs-username")),
+        "host": host,
+        "url_path": pl.coalesce(pl.when(path != "").then(path), url_path),
+        "method": get("cs-method"),
+        "http_status": get("sc-status").cast(pl.Int32, strict=False),
+        "action": action,
+        "bytes_out": get("cs-bytes").cast(pl.Int64, strict=False),
+        "bytes_in": get("sc-bytes").cast(pl.Int64, strict=False),
+        "user_agent": get("cs(User-Agent)"),
+        REASON: first_reason(
+            (parts.list.len() != n, f"expected {n} fields (per the #Fields: header)"),
+            bad_ts,
+        ),
+    }
+
+
+class W3cParser(LogParser):
+    """W3C extended / ELFF logs with a ``#Fields:`` header (ProxySG, IIS)."""
+
+    name = "w3c"
+    source = "proxy"
+    description = "W3C extended / ELFF with #Fields: header (Blue Coat ProxySG, IIS)"
+    fields: ClassVar[tuple[str, ...]] = (
+        "user",
+        "src_ip",
+        "url_path",
+        "bytes_out",
+        "bytes_in",
+        "user_agent",
+        "action",
+        "method",
+        "http_status",
+    )
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        #: The last ``#Fields:`` line seen: it governs the next chunk's first lines.
+        self.header: str | None = None
+
+    @classmethod
+    def detect(cls, head: list[str]) -> float:
+        """Certain when a ``#Fields:`` directive names W3C fields (date, time, c-ip...)."""
+        for line in head:
+            if line.startswith(_FIELDS):
+                known = {"date", "time", "c-ip", "cs-method", "cs-uri-stem", "cs-host"}
+                return 1.0 if known & set(_columns(line)) else 0.0
+        return 0.0
+
+    def parse_lines(self, lines: pl.LazyFrame) -> pl.LazyFrame:
+        """Each line is read with the nearest ``#Fields:`` above it (from earlier chunks too)."""
+        raw = pl.col("raw")
+        is_header = raw.str.starts_with(_FIELDS)
+        headers = (
+            lines.filter(is_header).select(raw.str.strip_chars_end()).collect()["raw"].to_list()
+        )
+        carried = self.header
+        known = list(dict.fromkeys([h for h in [carried, *headers] if h is not None]))
+        if headers:
+            self.header = headers[-1]
+        hdr = pl.when(is_header).then(raw.str.strip_chars_end()).forward_fill()
+        if carried is not None:
+            hdr = hdr.fill_null(pl.lit(carried))
+        p = lines.with_columns(
+            hdr.alias(_HDR), split_fields(raw.str.strip_chars(), " ", escape='\\"').alias("_p")
+        )
+        parts = pl.col("_p")
+        per_header = {h: _event_exprs(_columns(h), parts) for h in known}
+        names = ["ts", "src_ip", "user", "host", "url_path", "method", "http_status", "action"]
+        names += ["bytes_out", "bytes_in", "user_agent", REASON]
+        out = []
+        for name in names:
+            expr: pl.Expr = (
+                pl.lit("no #Fields: header before this line") if name == REASON else pl.lit(None)
+            )
+            for h, exprs in per_header.items():
+                expr = pl.when(pl.col(_HDR) == h).then(exprs[name]).otherwise(expr)
+            out.append(expr.alias(name))
+        return p.select(
+            "line_no",
+            "raw",
+            *out[:-1],
+            raw.str.starts_with("#").alias(SKIP),
+            out[-1],
+        )
+
+
+PARSERS = (W3cParser,)

@@ -1,0 +1,365 @@
+"""The analyst's store: partitioned Parquet, a manifest of ingested files, read-only views.
+
+Layout of a store directory::
+
+    manifest.json                      what was ingested; the only list readers trust
+    events/day=YYYY-MM-DD/source=S/    every parsed event (with its match columns)
+    matches/day=YYYY-MM-DD/            matched events, enriched at ingest time
+    rejects/, signals/                 rejected lines; candidate evidence rows
+    findings_history/                  one findings snapshot per nightly run
+    runs.jsonl                         one JSON line per nightly run
+    .lock                              held by the one writer
+
+Crash safety: a batch (one input file, or its appended tail) is written to ``staging/``,
+fsynced, moved into place by rename, and only then recorded in the manifest, itself
+replaced atomically. Readers only open files the manifest lists, so a batch killed
+half-way is invisible; the next writer deletes its leftovers and ingests the file again.
+Files are fingerprinted by their full content (SHA-256): a re-delivered or renamed copy is
+skipped; a plain file that grew is ingested from where the last ingest stopped; a file
+still being written is read only up to its last newline.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from shadowscan.errors import ShadowscanError, StoreLocked
+from shadowscan.pipeline import Context, Coverage, FileReport, FileSlice, process_file
+from shadowscan.schema import MATCH_SCHEMA, REJECT_SCHEMA, conform
+from shadowscan.sources.reader import compression_of
+
+MANIFEST = "manifest.json"
+KINDS = ("events", "matches", "rejects", "signals")
+_HASH_PIECE = 4 * 1024 * 1024
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_file(path: Path) -> None:
+    with path.open("rb") as fh:
+        os.fsync(fh.fileno())
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` so readers see the old or the new file, never half."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    with tmp.open("w", encoding="utf-8") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+    _fsync_dir(path.parent)
+
+
+@dataclass
+class Fingerprint:
+    """Where a file's complete lines end, and content hashes at the points that matter."""
+
+    end: int
+    sha256: str
+    prefixes: dict[int, str] = field(default_factory=dict)
+
+
+def fingerprint(path: Path, *, plain: bool, checkpoints: set[int]) -> Fingerprint:
+    """Hash ``path`` up to its last newline (plain files) or whole (compressed).
+
+    ``checkpoints`` are byte offsets (sizes of earlier ingests of this path) at which the
+    running hash is also taken, to recognise an append.
+    """
+    size = path.stat().st_size
+    end = size
+    if plain and size:
+        end = _last_newline_end(path, size)
+    digest = hashlib.sha256()
+    prefixes: dict[int, str] = {}
+    wanted = sorted(c for c in checkpoints if 0 < c <= end)
+    pos = 0
+    with path.open("rb") as fh:
+        while pos < end:
+            limit = end - pos
+            if wanted and wanted[0] > pos:
+                limit = min(limit, wanted[0] - pos)
+            piece = fh.read(min(_HASH_PIECE, limit))
+            if not piece:
+                break
+            digest.update(piece)
+            pos += len(piece)
+            while wanted and wanted[0] == pos:
+                prefixes[wanted.pop(0)] = digest.copy().hexdigest()
+    return Fingerprint(end=end, sha256=digest.hexdigest(), prefixes=prefixes)
+
+
+def _last_newline_end(path: Path, size: int) -> int:
+    with path.open("rb") as fh:
+        pos = size
+        while pos > 0:
+            step = min(65536, pos)
+            fh.seek(pos - step)
+            block = fh.read(step)
+            cut = block.rfind(b"\n")
+            if cut >= 0:
+                return pos - step + cut + 1
+            pos -= step
+    return 0
+
+
+@dataclass
+class IngestResult:
+    """What ``ingest`` did with one input file."""
+
+    path: str
+    action: str  # ingested | appended | skipped
+    reason: str = ""
+    report: FileReport | None = None
+
+
+class Store:
+    """A store directory (see the module docstring)."""
+
+    def __init__(self, root: Path, *, create: bool = False) -> None:
+        self.root = root
+        if create:
+            root.mkdir(parents=True, exist_ok=True)
+        elif not (root / MANIFEST).is_file():
+            raise ShadowscanError(
+                "not a shadowscan store (no manifest.json)",
+                path=root,
+                hint="create one with: shadowscan ingest LOGS --store DIR",
+            )
+        if not (root / MANIFEST).is_file():
+            atomic_write_text(root / MANIFEST, json.dumps({"version": 1, "batches": []}))
+
+    # -- manifest -------------------------------------------------------------------------
+
+    def manifest(self) -> dict[str, Any]:
+        """The manifest: ``{"version": 1, "batches": [...]}``."""
+        data: dict[str, Any] = json.loads((self.root / MANIFEST).read_text(encoding="utf-8"))
+        return data
+
+    def _save_manifest(self, manifest: dict[str, Any]) -> None:
+        atomic_write_text(self.root / MANIFEST, json.dumps(manifest, indent=1) + "\n")
+
+    def files(self, kind: str) -> list[Path]:
+        """The published Parquet files of ``kind`` that the manifest lists."""
+        return [
+            self.root / rel
+            for batch in self.manifest()["batches"]
+            for rel in batch["files"]
+            if rel.startswith(f"{kind}/")
+        ]
+
+    def read(self, kind: str) -> pl.DataFrame:
+        """Every row of ``kind`` (events, matches, rejects, signals) as one frame."""
+        files = self.files(kind)
+        if not files:
+            return pl.DataFrame(schema=_SCHEMAS.get(kind, {}))
+        return pl.read_parquet(files)
+
+    # -- locking and recovery -----------------------------------------------------------
+
+    @contextmanager
+    def lock(self) -> Iterator[None]:
+        """Hold the store for writing; another holder makes this raise StoreLocked."""
+        fh = (self.root / ".lock").open("a")
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            fh.close()
+            raise StoreLocked(
+                "the store is in use by another shadowscan run",
+                path=self.root,
+                hint="wait for it to finish; runs on one store never interleave",
+            ) from None
+        try:
+            self._recover()
+            yield
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+            fh.close()
+
+    def _recover(self) -> None:
+        """Delete what a killed writer left: staging and files no manifest entry lists."""
+        shutil.rmtree(self.root / "staging", ignore_errors=True)
+        listed = {str(p) for kind in KINDS for p in self.files(kind)}
+        for kind in KINDS:
+            base = self.root / kind
+            if not base.is_dir():
+                continue
+            for part in base.rglob("*.parquet"):
+                if str(part) not in listed:
+                    part.unlink()
+
+    # -- ingest ---------------------------------------------------------------------------
+
+    def ingest(
+        self,
+        paths: list[Path],
+        ctx: Context,
+        *,
+        log_format: str | None = None,
+        tz: str = "UTC",
+        mapping: Path | None = None,
+    ) -> list[IngestResult]:
+        """Ingest files (call inside :meth:`lock`); each is one crash-safe batch."""
+        results = []
+        for path in paths:
+            results.append(self._ingest_one(path, ctx, log_format, tz, mapping))
+        return results
+
+    def _ingest_one(
+        self, path: Path, ctx: Context, log_format: str | None, tz: str, mapping: Path | None
+    ) -> IngestResult:
+        manifest = self.manifest()
+        batches = manifest["batches"]
+        plain = compression_of(path) is None
+        same_path = [b for b in batches if b["path"] == str(path)]
+        fp = fingerprint(path, plain=plain, checkpoints={b["end"] for b in same_path})
+        if fp.end == 0:
+            return IngestResult(str(path), "skipped", "no complete line yet")
+        for b in batches:
+            if b["sha256"] == fp.sha256:
+                return IngestResult(str(path), "skipped", f"already ingested as {b['path']}")
+        part = FileSlice()
+        action = "ingested"
+        if plain:
+            grown = [b for b in same_path if fp.prefixes.get(b["end"]) == b["sha256"]]
+            if grown:
+                last = max(grown, key=lambda b: b["end"])
+                part = FileSlice(offset=last["end"], first_line=last["last_line"] + 1, end=fp.end)
+                action = "appended"
+            else:
+                part = FileSlice(end=fp.end)
+        batch_id = f"{fp.sha256[:16]}-{part.offset}"
+        staging = self.root / "staging" / batch_id
+        staging.mkdir(parents=True, exist_ok=True)
+        written: list[str] = []
+        counter = [0]
+
+        def put(kind: str, rel_dir: str, frame: pl.DataFrame) -> None:
+            counter[0] += 1
+            rel = f"{kind}/{rel_dir}{batch_id}-{counter[0]:05d}.parquet"
+            target = staging / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            frame.write_parquet(target, compression="zstd")
+            _fsync_file(target)
+            written.append(rel)
+
+        def on_events(events: pl.DataFrame) -> None:
+            keyed = events.with_columns(pl.col("ts").dt.strftime("%Y-%m-%d").alias("_day"))
+            for (day, source), group in keyed.group_by(["_day", "source"], maintain_order=True):
+                put("events", f"day={day}/source={source}/", group.drop("_day"))
+
+        def on_rejects(rejects: pl.DataFrame) -> None:
+            put("rejects", "", rejects)
+
+        outcome = process_file(
+            path,
+            ctx,
+            Coverage(),
+            on_rejects=on_rejects,
+            on_events=on_events,
+            log_format=log_format,
+            tz=tz,
+            mapping=mapping,
+            part=part,
+        )
+        if outcome.matches:
+            matches = conform(pl.concat(outcome.matches), MATCH_SCHEMA)
+            keyed = matches.with_columns(pl.col("ts").dt.strftime("%Y-%m-%d").alias("_day"))
+            for (day,), group in keyed.group_by(["_day"], maintain_order=True):
+                put("matches", f"day={day}/", group.drop("_day"))
+        signals = [s for s in outcome.signals if s.height]
+        if signals:
+            put("signals", "", pl.concat(signals))
+        report = outcome.report
+        if report.format == "unknown":
+            self._drop_staging(staging)
+            return IngestResult(str(path), "skipped", "; ".join(report.notes), report)
+        for rel in written:  # publish: rename into place, then record in the manifest
+            final = self.root / rel
+            final.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(staging / rel, final)
+            _fsync_dir(final.parent)
+        batches.append(
+            {
+                "batch": batch_id,
+                "path": str(path),
+                "sha256": fp.sha256,
+                "offset": part.offset,
+                "end": fp.end,
+                "first_line": part.first_line,
+                "last_line": part.first_line + report.lines_read - 1,
+                "format": report.format,
+                "lines_read": report.lines_read,
+                "events": report.events,
+                "rejected": report.rejected,
+                "skipped": report.skipped,
+                "matched": report.matched,
+                "notes": report.notes,
+                "ingested_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                "files": written,
+            }
+        )
+        self._save_manifest(manifest)
+        self._drop_staging(staging)
+        return IngestResult(str(path), action, report=report)
+
+    @staticmethod
+    def _drop_staging(staging: Path) -> None:
+        shutil.rmtree(staging, ignore_errors=True)
+        with contextlib.suppress(OSError):
+            staging.parent.rmdir()  # only when no other batch is staged
+
+    # -- retention --------------------------------------------------------------------------
+
+    def prune(self, *, keep_days: int, today: date) -> int:
+        """Delete raw event partitions older than ``keep_days``; matches and findings stay.
+
+        Returns the number of files deleted. The manifest keeps every batch (so a pruned
+        file is still recognised and not ingested again).
+        """
+        cutoff = (today - timedelta(days=keep_days)).isoformat()
+        manifest = self.manifest()
+        doomed: list[str] = []
+        for batch in manifest["batches"]:
+            keep = []
+            for rel in batch["files"]:
+                day = _day_of(rel)
+                if rel.startswith("events/") and day is not None and day < cutoff:
+                    doomed.append(rel)
+                else:
+                    keep.append(rel)
+            batch["files"] = keep
+        self._save_manifest(manifest)  # first forget the files, then delete them
+        for rel in doomed:
+            (self.root / rel).unlink(missing_ok=True)
+        return len(doomed)
+
+
+def _day_of(rel: str) -> str | None:
+    for part in rel.split("/"):
+        if part.startswith("day="):
+            return part[4:]
+    return None
+
+
+_SCHEMAS: dict[str, dict[str, pl.DataType]] = {"matches": MATCH_SCHEMA, "rejects": REJECT_SCHEMA}

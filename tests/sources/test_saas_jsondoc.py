@@ -1,0 +1,193 @@
+"""shadowscan.sources.jsondoc: records out of NDJSON, arrays, pretty documents and wrappers."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from shadowscan.sources import ParseResult
+from shadowscan.sources.jsondoc import head_keys, read_records
+from shadowscan.sources.reader import ReadStats
+
+ParseFile = Callable[..., tuple[ParseResult, ReadStats]]
+
+
+def frame(text: str) -> pl.DataFrame:
+    """The ``line_no``/``raw`` frame the reader makes of ``text``."""
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return pl.DataFrame(
+        {"line_no": list(range(1, len(lines) + 1)), "raw": lines},
+        schema={"line_no": pl.Int64, "raw": pl.String},
+    )
+
+
+def test_ndjson_records_start_on_their_lines() -> None:
+    """NDJSON: one record per line, numbered from 1, nothing skipped."""
+    batch = read_records(frame('{"a": 1}\n{"a": 2}\n'))
+    assert [(n, r) for n, r, _ in batch.records] == [(1, {"a": 1}), (2, {"a": 2})]
+    assert (batch.rejects, batch.skipped) == ([], 0)
+
+
+def test_pretty_object_counts_once_and_skips_the_rest() -> None:
+    """A 4-line pretty object is one record on line 1 and 3 skipped lines."""
+    batch = read_records(frame('{\n  "a": 1,\n  "b": 2\n}\n'))
+    assert [n for n, _, _ in batch.records] == [1]
+    assert batch.skipped == 3
+
+
+def test_array_elements_keep_their_start_lines() -> None:
+    """Each element of a pretty JSON array counts on the line where it starts."""
+    text = json.dumps([{"a": 1}, {"a": 2}], indent=2)
+    batch = read_records(frame(text))
+    assert [n for n, _, _ in batch.records] == [2, 5]
+    assert batch.skipped == 6
+
+
+def test_records_wrapper_is_unwrapped() -> None:
+    """A CloudTrail-style {"Records": [...]} yields its records, not the wrapper."""
+    text = json.dumps({"Records": [{"e": 1}, {"e": 2}]}, indent=1)
+    batch = read_records(frame(text))
+    assert [r for _, r, _ in batch.records] == [{"e": 1}, {"e": 2}]
+
+
+def test_compact_wrapper_on_one_line_yields_every_record() -> None:
+    """A one-line {"Records": [...]} gives one record each, all on line 1 (documented)."""
+    batch = read_records(frame('{"Records":[{"e":1},{"e":2},{"e":3}]}\n'))
+    assert [n for n, _, _ in batch.records] == [1, 1, 1]
+    assert batch.skipped == 0
+
+
+def test_graph_value_wrapper_is_unwrapped() -> None:
+    """A Graph response {"@odata.context": ..., "value": [...]} yields the items of value."""
+    batch = read_records(frame('{"@odata.context": "x", "value": [{"id": 1}]}'))
+    assert [r for _, r, _ in batch.records] == [{"id": 1}]
+
+
+def test_elastic_wrapper_decodes_event_original() -> None:
+    """{"events": [{"event": {"original": "<json>"}}]} yields the decoded original record."""
+    text = json.dumps({"events": [{"event": {"original": '{"k": "v"}'}, "other": 1}]})
+    batch = read_records(frame(text))
+    assert [(r, raw) for _, r, raw in batch.records] == [({"k": "v"}, '{"k": "v"}')]
+
+
+def test_elastic_wrapper_with_dotted_key() -> None:
+    """The flat ``event.original`` key of Elastic test files is decoded too."""
+    batch = read_records(frame(json.dumps({"events": [{"event.original": '{"k": 1}'}]})))
+    assert [r for _, r, _ in batch.records] == [{"k": 1}]
+
+
+def test_elastic_wrapper_with_invalid_original_is_rejected() -> None:
+    """An event.original that is not JSON is a reject with the column of the error."""
+    batch = read_records(frame(json.dumps({"events": [{"event.original": '{"k": }'}]})))
+    assert batch.records == []
+    assert [(n, reason) for n, reason, _ in batch.rejects] == [
+        (1, "invalid JSON in event.original: Expecting value at column 7")
+    ]
+
+
+def test_invalid_ndjson_line_is_rejected_with_position() -> None:
+    """A broken NDJSON line is rejected with the decoder's line/column; the next is read."""
+    batch = read_records(frame('{"a": 1}\n{"a": 2,,}\n{"a": 3}\n'))
+    assert [n for n, _, _ in batch.records] == [1, 3]
+    assert [(n, reason) for n, reason, _ in batch.rejects] == [
+        (2, "invalid JSON: Expecting property name enclosed in double quotes at line 2 column 9")
+    ]
+    assert batch.skipped == 0
+
+
+def test_truncated_pretty_document_is_one_reject() -> None:
+    """A pretty object cut short is one reject naming the lines not read; the rest skip."""
+    batch = read_records(frame('{\n  "a": 1,\n  "b": [1, 2\n'))
+    assert [(n, reason) for n, reason, _ in batch.rejects] == [
+        (1, "invalid JSON: Expecting ',' delimiter at line 3 column 13; lines 1-3 not read")
+    ]
+    assert (len(batch.records), batch.skipped) == (0, 2)
+
+
+def test_reader_resumes_at_next_top_level_object() -> None:
+    """After a broken pretty object, the next object starting at column 0 is read."""
+    text = '{\n  "a": 1,\n  "b": oops\n}\n{\n  "c": 2\n}\n'
+    batch = read_records(frame(text))
+    assert [(n, r) for n, r, _ in batch.records] == [(5, {"c": 2})]
+    assert [n for n, _, _ in batch.rejects] == [1]
+    assert batch.skipped == 5
+
+
+def test_scalar_value_is_not_a_record() -> None:
+    """A JSON number on its own line is rejected as not an object."""
+    batch = read_records(frame('42\n{"a": 1}\n'))
+    assert [(n, reason) for n, reason, _ in batch.rejects] == [(1, "not a JSON object")]
+
+
+def test_blank_lines_are_skipped() -> None:
+    """Blank lines between NDJSON records count as skipped."""
+    batch = read_records(frame('{"a": 1}\n\n   \n{"a": 2}\n'))
+    assert (len(batch.records), batch.skipped) == (2, 2)
+
+
+def test_head_keys_sees_escaped_keys() -> None:
+    """Keys inside an embedded JSON string (Elastic event.original) are seen by detection."""
+    head = ['{"events": [{"event": {"original": "{\\"CreationTime\\": \\"x\\"}"}}]}']
+    assert head_keys(head) == {"events", "event", "original", "CreationTime"}
+
+
+_records = st.lists(
+    st.dictionaries(
+        st.text("abcdefgh", min_size=1, max_size=4),
+        st.one_of(st.integers(), st.text(max_size=6), st.lists(st.integers(), max_size=3)),
+        max_size=4,
+    ),
+    min_size=1,
+    max_size=8,
+)
+
+
+def _layout(records: list[dict[str, Any]], layout: str) -> str:
+    if layout == "ndjson":
+        return "".join(json.dumps(r) + "\n" for r in records)
+    if layout == "array":
+        return json.dumps(records, indent=2) + "\n"
+    if layout == "stream":
+        return "".join(json.dumps(r, indent=2) + "\n" for r in records)
+    return json.dumps({"Records": records}, indent=4) + "\n"
+
+
+@settings(max_examples=60, deadline=None)
+@given(_records, st.sampled_from(["ndjson", "array", "stream", "wrapper"]))
+def test_every_line_is_accounted_for(records: list[dict[str, Any]], layout: str) -> None:
+    """Whatever the layout, records come back in order and records + skipped = lines."""
+    lines = frame(_layout(records, layout))
+    batch = read_records(lines)
+    assert [r for _, r, _ in batch.records] == records
+    assert batch.rejects == []
+    assert len(batch.records) + batch.skipped == lines.height
+
+
+@pytest.mark.parametrize("text", ["", "\n\n"])
+def test_empty_input_has_no_records(text: str) -> None:
+    """An empty or blank document yields nothing and skips its lines."""
+    lines = frame(text)
+    batch = read_records(lines)
+    assert (batch.records, batch.rejects, batch.skipped) == ([], [], lines.height)
+
+
+def test_pretty_document_without_final_newline(tmp_path: Path, parse_file: ParseFile) -> None:
+    """A pretty Okta array written without a trailing newline is still one event per record."""
+    record = {
+        "actor": {"alternateId": "a@b"},
+        "eventType": "x",
+        "published": "2026-03-05T07:30:00Z",
+    }
+    path = tmp_path / "okta.json"
+    path.write_text(json.dumps([record, record], indent=2), encoding="utf-8")
+    result, _ = parse_file("okta_system", path)
+    assert (result.events.height, result.rejects.height) == (2, 0)

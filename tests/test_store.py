@@ -1,0 +1,264 @@
+"""The store: idempotent ingest, appends, crash safety, the lock, retention, read-only SQL."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from shadowscan.catalog import Catalog, load_catalog
+from shadowscan.cli import main
+from shadowscan.errors import StoreLocked
+from shadowscan.pipeline import Context, build_context
+from shadowscan.store import Store, fingerprint
+from shadowscan.views import QueryRefused, connect, run_query
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLE = REPO / "sample_logs"
+ACCESS = SAMPLE / "proxy" / "access.log"
+
+
+@pytest.fixture(scope="module")
+def catalog() -> Catalog:
+    return load_catalog()
+
+
+@pytest.fixture(scope="module")
+def ctx(catalog: Catalog) -> Context:
+    return build_context(
+        catalog,
+        directory=SAMPLE / "users.csv",
+        subnets=SAMPLE / "subnets.csv",
+        policy=SAMPLE / "policy.yaml",
+        as_of=date(2026, 11, 30),
+    )
+
+
+def _ingest(store: Store, ctx: Context, *paths: Path) -> list[str]:
+    with store.lock():
+        return [r.action for r in store.ingest(list(paths), ctx)]
+
+
+def _counts(store: Store) -> tuple[int, int, int]:
+    return store.read("events").height, store.read("matches").height, store.read("rejects").height
+
+
+def test_reingest_same_file_adds_nothing(tmp_path: Path, ctx: Context) -> None:
+    """A second ingest of the same file is skipped and the counts do not move."""
+    store = Store(tmp_path / "st", create=True)
+    assert _ingest(store, ctx, ACCESS) == ["ingested"]
+    first = _counts(store)
+    assert _ingest(store, ctx, ACCESS) == ["skipped"]
+    assert _counts(store) == first == (2496, 459, 3)
+
+
+def test_renamed_copy_adds_nothing(tmp_path: Path, ctx: Context) -> None:
+    """The same content under another name is recognised and skipped."""
+    copy = tmp_path / "renamed.log"
+    shutil.copy(ACCESS, copy)
+    store = Store(tmp_path / "st", create=True)
+    with store.lock():
+        results = store.ingest([ACCESS, copy], ctx)
+    assert [r.action for r in results] == ["ingested", "skipped"]
+    assert results[1].reason == f"already ingested as {ACCESS}"
+
+
+def test_same_first_kilobytes_different_files_both_ingested(tmp_path: Path, ctx: Context) -> None:
+    """Two files that share their beginning but differ later are both ingested."""
+    text = ACCESS.read_text(encoding="utf-8").splitlines(keepends=True)
+    a, b = tmp_path / "a.log", tmp_path / "b.log"
+    a.write_text("".join(text[:1000]), encoding="utf-8")
+    b.write_text("".join(text[:999] + text[1500:1501]), encoding="utf-8")
+    store = Store(tmp_path / "st", create=True)
+    assert _ingest(store, ctx, a, b) == ["ingested", "ingested"]
+
+
+def test_append_ingests_only_new_complete_lines(tmp_path: Path, ctx: Context) -> None:
+    """A grown file adds only its new lines, numbered on from the old end."""
+    lines = ACCESS.read_text(encoding="utf-8").splitlines(keepends=True)
+    log = tmp_path / "access.log"
+    log.write_text("".join(lines[:100]), encoding="utf-8")
+    store = Store(tmp_path / "st", create=True)
+    assert _ingest(store, ctx, log) == ["ingested"]
+    with log.open("a", encoding="utf-8") as fh:
+        fh.write("".join(lines[100:150]))
+        fh.write(lines[150].rstrip("\n"))  # still being written: no final newline
+    assert _ingest(store, ctx, log) == ["appended"]
+    events = store.read("events")
+    assert events.height == 150
+    assert events["source_line"].sort().to_list() == list(range(1, 151))
+    with log.open("a", encoding="utf-8") as fh:
+        fh.write("\n")
+    assert _ingest(store, ctx, log) == ["appended"]
+    assert store.read("events")["source_line"].max() == 151
+
+
+def test_file_without_newline_is_not_ingested_yet(tmp_path: Path, ctx: Context) -> None:
+    """A file with no complete line is skipped, not half-read."""
+    log = tmp_path / "partial.log"
+    log.write_text("1795651200.000  12 10.0.0.1 TCP_MISS/200 10 GET", encoding="utf-8")
+    store = Store(tmp_path / "st", create=True)
+    with store.lock():
+        (result,) = store.ingest([log], ctx)
+    assert (result.action, result.reason) == ("skipped", "no complete line yet")
+
+
+def test_fingerprint_takes_prefix_hashes(tmp_path: Path) -> None:
+    """The prefix hash at an old size equals the full hash of the old content."""
+    log = tmp_path / "x.log"
+    log.write_bytes(b"a\nbb\n")
+    old = fingerprint(log, plain=True, checkpoints=set())
+    log.write_bytes(b"a\nbb\nccc\npartial")
+    new = fingerprint(log, plain=True, checkpoints={old.end})
+    assert (new.end, new.prefixes[old.end]) == (9, old.sha256)
+
+
+def test_second_writer_is_refused(tmp_path: Path) -> None:
+    """While one run holds the store, another gets StoreLocked."""
+    store = Store(tmp_path / "st", create=True)
+    second = Store(tmp_path / "st")
+    refused = pytest.raises(StoreLocked, match="in use by another shadowscan run")
+    with store.lock(), refused, second.lock():
+        pass
+
+
+def test_locked_store_exits_4(tmp_path: Path) -> None:
+    """The CLI exits with the distinct code 4 when the store is held."""
+    store = Store(tmp_path / "st", create=True)
+    with store.lock():
+        result = CliRunner().invoke(main, ["ingest", str(ACCESS), "--store", str(tmp_path / "st")])
+    assert result.exit_code == 4
+    assert "in use by another shadowscan run" in result.output
+
+
+def _big_inputs(tmp_path: Path, n: int) -> list[Path]:
+    lines = [x for x in ACCESS.read_text(encoding="utf-8").splitlines() if x.startswith("17")]
+    paths = []
+    for i in range(n):
+        p = tmp_path / "in" / f"part{i}.log"
+        p.parent.mkdir(exist_ok=True)
+        # shift timestamps so every file has different content
+        shifted = [
+            f"{float(x.split(' ', 1)[0]) + i * 86400:.3f} {x.split(' ', 1)[1]}" for x in lines
+        ]
+        p.write_text("\n".join(shifted * 20) + "\n", encoding="utf-8")
+        paths.append(p)
+    return paths
+
+
+def test_killed_ingest_then_rerun_equals_clean_run(tmp_path: Path) -> None:
+    """SIGKILL in the middle of an ingest, then a rerun: same counts as one clean run."""
+    inputs = _big_inputs(tmp_path, 6)
+    clean = tmp_path / "clean"
+    runner = CliRunner()
+    assert runner.invoke(main, ["ingest", *map(str, inputs), "--store", str(clean)]).exit_code == 0
+    crashed = tmp_path / "crashed"
+    cmd = [
+        sys.executable,
+        "-m",
+        "shadowscan",
+        "-q",
+        "ingest",
+        *map(str, inputs),
+        "--store",
+        str(crashed),
+    ]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    manifest = crashed / "manifest.json"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and proc.poll() is None:
+        if (
+            manifest.is_file()
+            and len(json.loads(manifest.read_text() or "{}").get("batches", [])) >= 1
+        ):
+            break
+        time.sleep(0.002)
+    if proc.poll() is not None:
+        pytest.fail("the ingest ended before it could be killed: make the inputs bigger")
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    partial = Store(crashed)
+    assert len(partial.manifest()["batches"]) < 6  # really killed mid-run
+    assert (
+        runner.invoke(main, ["ingest", *map(str, inputs), "--store", str(crashed)]).exit_code == 0
+    )
+    a, b = Store(clean), Store(crashed)
+    assert _counts(a) == _counts(b)
+    assert len(b.manifest()["batches"]) == 6
+    listed = {str(p) for k in ("events", "matches", "rejects", "signals") for p in b.files(k)}
+    on_disk = {str(p) for p in crashed.rglob("*.parquet")}
+    assert on_disk == listed  # no orphan from the killed run
+    assert not (crashed / "staging").exists()
+
+
+def test_leftovers_of_a_killed_batch_are_invisible_and_cleaned(
+    tmp_path: Path, ctx: Context
+) -> None:
+    """A published file missing from the manifest is not read, and the next writer deletes it."""
+    store = Store(tmp_path / "st", create=True)
+    _ingest(store, ctx, ACCESS)
+    orphan = tmp_path / "st" / "events" / "day=2026-11-26" / "source=proxy" / "orphan.parquet"
+    store.read("events").head(5).write_parquet(orphan)
+    assert store.read("events").height == 2496
+    with store.lock():
+        pass
+    assert not orphan.exists()
+
+
+def test_prune_deletes_old_event_partitions_only(tmp_path: Path, ctx: Context) -> None:
+    """Retention drops raw events older than N days; matches stay; the file stays known."""
+    store = Store(tmp_path / "st", create=True)
+    _ingest(store, ctx, ACCESS)
+    with store.lock():
+        deleted = store.prune(keep_days=1, today=date(2026, 11, 28))
+    assert deleted == 2  # 2026-11-25 (late evening, UTC) and 2026-11-26
+    days = store.read("events")["ts"].dt.date().unique().sort().to_list()
+    assert [d.isoformat() for d in days] == ["2026-11-27", "2026-11-28"]
+    assert store.read("matches").height == 459
+    assert _ingest(store, ctx, ACCESS) == ["skipped"]
+
+
+@pytest.fixture()
+def sandbox(tmp_path: Path, ctx: Context, catalog: Catalog):  # type: ignore[no-untyped-def]
+    store = Store(tmp_path / "st", create=True)
+    _ingest(store, ctx, ACCESS)
+    return connect(store, catalog)
+
+
+def test_query_reads_the_views(sandbox) -> None:  # type: ignore[no-untyped-def]
+    """SELECT over the views gives what polars counts on the same data."""
+    out = run_query(sandbox, "select count(*) as n from matches where department = 'Legal'")
+    assert out["n"].to_list() == [22]
+    users = run_query(sandbox, "select count(*) as n from users")
+    assert users["n"].to_list() == [42]
+
+
+@pytest.mark.parametrize(
+    ("sql", "message"),
+    [
+        ("create table t as select 1", "CREATE statements are refused"),
+        ("drop view events", "DROP statements are refused"),
+        ("insert into events select * from events", "INSERT statements are refused"),
+        ("copy events to 'x.csv'", "COPY statements are refused"),
+        ("attach 'x.db'", "ATTACH statements are refused"),
+        ("install httpfs", "LOAD statements are refused"),
+        ("load httpfs", "LOAD statements are refused"),
+        ("set enable_external_access = true", "SET statements are refused"),
+        ("select * from read_csv('/etc/passwd')", "Cannot access file"),
+        ("select * from read_parquet('x.parquet')", "Cannot access file"),
+        ("select 1; select 2", "one statement at a time"),
+    ],
+)
+def test_query_refuses_writes_and_file_access(sandbox, sql: str, message: str) -> None:  # type: ignore[no-untyped-def]
+    """Writes, COPY, ATTACH, INSTALL/LOAD, settings and file reads are refused."""
+    with pytest.raises(QueryRefused, match=message):
+        run_query(sandbox, sql)
