@@ -102,6 +102,7 @@ def build_context(
     directory: Path | None,
     subnets: Path | None,
     policy: Path | None,
+    leases: list[Path] | None = None,
     as_of: date,
 ) -> Context:
     """Load the identity sources and the policy once for a run."""
@@ -110,6 +111,7 @@ def build_context(
         directory=Directory.load(directory) if directory else None,
         subnets=Subnets.load(subnets) if subnets else None,
         policy=Policy.load(policy, catalog, as_of=as_of) if policy else Policy(),
+        leases=Leases.load(leases) if leases else None,
     )
 
 

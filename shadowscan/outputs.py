@@ -1,0 +1,204 @@
+"""The report set of a run, from enriched matches: findings, candidates, outliers, summary, HTML.
+
+``scan`` (one-shot, from files) and the nightly ``run`` / ``report`` (from a store) both
+end here, so their output folders are the same files with the same columns.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from shadowscan import __version__
+from shadowscan.candidates import aggregate_candidates, drop_ignored
+from shadowscan.catalog import Catalog
+from shadowscan.findings import aggregate, summary_facts, upload_outliers
+from shadowscan.identity import attribute
+from shadowscan.pipeline import COVERAGE_FIELDS, Context, FileReport
+from shadowscan.privacy import board_findings, pseudonymise_people
+from shadowscan.report.files import write_private_text
+from shadowscan.report.html import daily_usage, write_report
+from shadowscan.report.tables import write_csv, write_parquet
+from shadowscan.schema import CANDIDATE_SCHEMA, FINDING_SCHEMA, MATCH_SCHEMA, conform
+from shadowscan.trends import compare, new_services
+
+
+@dataclass
+class Evidence:
+    """What the parse stage produced, ready to be aggregated and written."""
+
+    matches: list[pl.DataFrame] = field(default_factory=list)
+    signals: list[pl.DataFrame] = field(default_factory=list)
+    reports: list[FileReport] = field(default_factory=list)
+    coverage: dict[str, dict[str, float]] = field(default_factory=dict)
+
+
+@dataclass
+class RunFacts:
+    """How the run was configured, for summary.json."""
+
+    as_of: date
+    tz: str = "UTC"
+    bundled_catalog: bool = True
+    config: dict[str, Path | None] = field(default_factory=dict)
+    baseline: str | None = None
+    pseudonym_key: bytes | None = None
+    min_cell_users: int | None = None
+    candidate_ignore: tuple[str, ...] = ()
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class ScanResult:
+    """What a run wrote, for the CLI to summarise and decide the exit code on."""
+
+    findings: pl.DataFrame
+    candidates: pl.DataFrame
+    summary: dict[str, Any]
+    out: Path
+
+
+def write_outputs(
+    out: Path,
+    evidence: Evidence,
+    *,
+    catalog: Catalog,
+    ctx: Context,
+    facts: RunFacts,
+    previous: pl.DataFrame | None = None,
+    timings: dict[str, float] | None = None,
+) -> ScanResult:
+    """Aggregate and write findings, matches, candidates, outliers, summary.json, report.html.
+
+    ``rejects.csv`` is the caller's: a scan streams it while parsing. ``timings`` (the
+    caller's stages, in seconds) gains this stage and the total.
+    """
+    t0 = time.perf_counter()
+    matched = (
+        conform(pl.concat(evidence.matches), MATCH_SCHEMA)
+        if evidence.matches
+        else pl.DataFrame(schema=MATCH_SCHEMA)
+    ).sort(["ts", "source_file", "source_line"])
+    if facts.pseudonym_key is not None:  # first, so no later output can name anyone
+        matched = pseudonymise_people(matched, facts.pseudonym_key).with_columns(
+            pl.lit(None, dtype=pl.String).alias("lease_user")  # a real name: not kept
+        )
+    pol = ctx.policy
+    outliers = upload_outliers(matched, pol.behaviour)
+
+    def findings_of(m: pl.DataFrame) -> pl.DataFrame:
+        f = aggregate(m, catalog, pol.weights, behaviour=pol.behaviour, outliers=outliers)
+        return conform(compare(f, previous), FINDING_SCHEMA)
+
+    findings, privacy = board_findings(
+        findings_of(matched),
+        matched,
+        findings_of,
+        pseudonymized=facts.pseudonym_key is not None,
+        min_cell_users=facts.min_cell_users,
+    )
+    signals = [s for s in evidence.signals if s.height]
+    candidates = (
+        aggregate_candidates(
+            _attributed(drop_ignored(pl.concat(signals), facts.candidate_ignore), ctx)
+        )
+        if signals
+        else pl.DataFrame(schema=CANDIDATE_SCHEMA)
+    )
+    summary = _summary(facts, catalog, ctx, evidence, matched, findings, candidates)
+    write_csv(findings, out / "findings.csv")
+    write_parquet(findings, out / "findings.parquet")
+    write_parquet(matched, out / "matches.parquet")
+    write_csv(candidates, out / "candidates.csv")
+    write_csv(outliers, out / "outliers.csv")
+    summary.update(
+        summary_facts(
+            matched,
+            findings,
+            outliers,
+            leases=ctx.leases.files if ctx.leases else (),
+            lease_records=ctx.leases.records.height if ctx.leases else 0,
+            baseline=facts.baseline,
+            new_services=new_services(findings, previous),
+        )
+    )
+    summary.update(facts.extra)
+    if timings is not None:
+        timings["aggregate_write"] = round(time.perf_counter() - t0, 3)
+        timings["total"] = round(sum(timings.values()), 3)
+        summary["timings_s"] = timings
+    summary["privacy"] = privacy
+    write_report(out / "report.html", findings, candidates, summary, daily=daily_usage(matched))
+    write_private_text(
+        out / "summary.json", json.dumps(summary, indent=2, sort_keys=False, default=str) + "\n"
+    )
+    return ScanResult(findings=findings, candidates=candidates, summary=summary, out=out)
+
+
+def _attributed(signals: pl.DataFrame, ctx: Context) -> pl.DataFrame:
+    """Candidate signal rows with department and person, like matches."""
+    if signals.is_empty():
+        return signals
+    return attribute(signals, ctx.directory, ctx.subnets, ctx.leases)
+
+
+def _summary(
+    facts: RunFacts,
+    catalog: Catalog,
+    ctx: Context,
+    evidence: Evidence,
+    matches: pl.DataFrame,
+    findings: pl.DataFrame,
+    candidates: pl.DataFrame,
+) -> dict[str, Any]:
+    reports = evidence.reports
+
+    def total(name: str) -> int:
+        return sum(int(getattr(r, name)) for r in reports)
+
+    routes = matches["department_source"].value_counts()
+    attribution = {str(k): int(v) for k, v in routes.iter_rows()}
+    iso = "%Y-%m-%dT%H:%M:%SZ"
+    period = matches.select(
+        pl.col("ts").min().dt.strftime(iso).alias("first"),
+        pl.col("ts").max().dt.strftime(iso).alias("last"),
+    ).row(0, named=True)
+    return {
+        "shadowscan_version": __version__,
+        "as_of": facts.as_of.isoformat(),
+        "tz": facts.tz,
+        "catalog": {
+            "version": catalog.version,
+            "services": len(catalog),
+            "bundled": facts.bundled_catalog,
+        },
+        "config": {k: (str(v) if v else None) for k, v in facts.config.items()},
+        "inputs": [r.__dict__ for r in reports],
+        "lines_read": total("lines_read"),
+        "events": total("events"),
+        "rejected": total("rejected"),
+        "skipped": total("skipped"),
+        "matched": total("matched"),
+        "unknown_files": sum(1 for r in reports if r.format == "unknown"),
+        "findings": findings.height,
+        "candidates": candidates.height,
+        "period": period,
+        "attribution": attribution,
+        "coverage_fields": list(COVERAGE_FIELDS),
+        "coverage": evidence.coverage,
+        "policy": {
+            "path": ctx.policy.path,
+            "rules": len(ctx.policy.rules),
+            "expired": [r.as_dict() for r in ctx.policy.expired],
+        },
+        "severity_counts": {
+            str(k): int(v)
+            for k, v in findings["severity"].value_counts().sort("severity").iter_rows()
+        },
+    }
