@@ -38,7 +38,13 @@ import polars as pl
 
 from shadowscan.errors import ShadowscanError, StoreLocked
 from shadowscan.pipeline import Context, Coverage, FileReport, FileSlice, process_file
-from shadowscan.schema import MATCH_SCHEMA, REJECT_SCHEMA, conform
+from shadowscan.schema import (
+    EVENT_SCHEMA,
+    MATCH_EXTRA_SCHEMA,
+    MATCH_SCHEMA,
+    REJECT_SCHEMA,
+    conform,
+)
 from shadowscan.sources.reader import compression_of
 
 MANIFEST = "manifest.json"
@@ -362,4 +368,8 @@ def _day_of(rel: str) -> str | None:
     return None
 
 
-_SCHEMAS: dict[str, dict[str, pl.DataType]] = {"matches": MATCH_SCHEMA, "rejects": REJECT_SCHEMA}
+_SCHEMAS: dict[str, dict[str, pl.DataType]] = {
+    "events": {**EVENT_SCHEMA, **MATCH_EXTRA_SCHEMA},
+    "matches": MATCH_SCHEMA,
+    "rejects": REJECT_SCHEMA,
+}

@@ -2,16 +2,18 @@
 
 Duplicate keys and unsafe tags are errors naming the file and line. Mappings come back as
 :class:`LineDict`, which remembers the line of the mapping and of each key, so that later
-validation errors can point at the exact place.
+validation errors can point at the exact place. Callers that load untrusted catalogs can
+also refuse anchors and aliases (the "billion laughs" alias bomb) and cap the file size.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import yaml
-from yaml.nodes import MappingNode, ScalarNode
+from yaml.events import AliasEvent, NodeEvent
+from yaml.nodes import MappingNode, Node, ScalarNode
 
 from shadowscan.errors import ShadowscanError
 
@@ -68,16 +70,50 @@ _StrictLoader.add_constructor(
 )
 
 
-def load_yaml(path: Path, *, error: type[ShadowscanError] = ShadowscanError) -> Any:
-    """Load one YAML file strictly; raise ``error`` naming the file and line on any problem."""
+class _NoAliasLoader(_StrictLoader):
+    """Refuses anchors (``&a``) and aliases (``*a``): no alias bomb can expand."""
+
+    def compose_node(self, parent: Node | None, index: int) -> Node | None:
+        event = self.peek_event()  # type: ignore[no-untyped-call]
+        if isinstance(event, NodeEvent) and event.anchor is not None:
+            what = "alias '*" if isinstance(event, AliasEvent) else "anchor '&"
+            raise yaml.composer.ComposerError(
+                None,
+                None,
+                f"YAML {what}{event.anchor}' is not allowed in this file; write the value out",
+                cast(yaml.error.Mark, event.start_mark),
+            )
+        return super().compose_node(parent, index)
+
+
+def load_yaml(
+    path: Path,
+    *,
+    error: type[ShadowscanError] = ShadowscanError,
+    max_bytes: int | None = None,
+    allow_aliases: bool = True,
+) -> Any:
+    """Load one YAML file strictly; raise ``error`` naming the file and line on any problem.
+
+    ``max_bytes`` refuses a larger file before reading it; ``allow_aliases=False`` refuses
+    any anchor or alias at its line.
+    """
     try:
+        if max_bytes is not None and (size := path.stat().st_size) > max_bytes:
+            raise error(
+                f"file is {size:,} bytes, over the {max_bytes:,}-byte cap; "
+                "split it into smaller files",
+                path=path,
+                line=1,
+            )
         text = path.read_text(encoding="utf-8-sig")
     except OSError as exc:
         raise error(f"cannot read file: {exc.strerror}", path=path) from None
     except UnicodeDecodeError:
         raise error("not UTF-8 text", path=path, hint="save the file as UTF-8") from None
     try:
-        return yaml.load(text, Loader=_StrictLoader)  # a SafeLoader subclass
+        loader = _StrictLoader if allow_aliases else _NoAliasLoader
+        return yaml.load(text, Loader=loader)  # a SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None

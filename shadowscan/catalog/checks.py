@@ -57,6 +57,35 @@ GENERAL_PURPOSE: Final = frozenset(
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _HOST = re.compile(r"^(?=.{1,253}$)([a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$")
 STALE_AFTER: Final = timedelta(days=730)
+#: A catalog file larger than this is refused before it is parsed (split the category).
+MAX_FILE_BYTES: Final = 2 * 1024 * 1024
+
+#: User agents of ordinary browsers and tools: a user_agents pattern that matches one of
+#: them would flag everybody, so it is refused.
+COMMON_USER_AGENTS: Final = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/131.0.0.0 Safari/537.36",
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0",
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_7) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+    "Version/18.1 Safari/605.1.15",
+    "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0",
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1",
+    "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/131.0.0.0 Mobile Safari/537.36",
+    "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
+    "Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)",
+    "Microsoft Office/16.0 (Windows NT 10.0; Microsoft Outlook 16.0.17928; Pro)",
+    "Microsoft-Delivery-Optimization/10.0",
+    "curl/8.5.0",
+    "Wget/1.21.4",
+    "python-requests/2.32.3",
+    "Go-http-client/1.1",
+    "okhttp/4.12.0",
+    "Java/17.0.9",
+    "Dalvik/2.1.0 (Linux; U; Android 14; Pixel 8 Build/AP2A.240905.003)",
+)
 
 Check = Callable[[list[Service]], Iterator[Issue]]
 
@@ -130,6 +159,44 @@ def check_urls(services: list[Service]) -> Iterator[Issue]:
                 )
 
 
+def check_url_owners(services: list[Service]) -> Iterator[Issue]:
+    """A URL rule (host + path) names one service."""
+    owner: dict[str, Service] = {}
+    for s in services:
+        for u in s.urls:
+            key = f"{u.host}{u.path.rstrip('/')}"
+            if key in owner and owner[key].id != s.id:
+                o = owner[key]
+                yield _err(
+                    s, "duplicate-url", f"URL rule '{u}' is also on '{o.id}' ({o.file}:{o.line})"
+                )
+            owner.setdefault(key, s)
+
+
+def check_redundant_domains(services: list[Service]) -> Iterator[Issue]:
+    """A domain already covered by another domain of the same service is noise (warning)."""
+    for s in services:
+        own = set(s.domains)
+        for d in s.domains:
+            labels = d.split(".")
+            parent = next(
+                (
+                    ".".join(labels[k:])
+                    for k in range(1, len(labels))
+                    if ".".join(labels[k:]) in own
+                ),
+                None,
+            )
+            if parent is not None:
+                yield Issue(
+                    s.file,
+                    s.line,
+                    "warning",
+                    "redundant-domain",
+                    f"'{d}' is already covered by '{parent}' of '{s.id}'",
+                )
+
+
 def check_saas_apps(services: list[Service]) -> Iterator[Issue]:
     """A SaaS app name or client id names one service (matching is case-insensitive)."""
     owner: dict[str, Service] = {}
@@ -146,10 +213,111 @@ def check_saas_apps(services: list[Service]) -> Iterator[Issue]:
             owner.setdefault(key, s)
 
 
+_QUANT_CHARS: Final = frozenset("*+?{")
+
+
+def _quantifier_at(pattern: str, i: int) -> tuple[bool, int]:
+    """Whether a quantifier that repeats more than once starts at ``i``, and its end."""
+    if i >= len(pattern):
+        return False, i
+    c = pattern[i]
+    if c in "*+":
+        end = i + 1
+    elif c == "?":
+        return False, i + 1 + (pattern[i + 1 : i + 2] in ("?", "+"))
+    elif c == "{":
+        m = re.match(r"\{(\d*)(,?)(\d*)\}", pattern[i:])
+        if m is None:
+            return False, i  # a literal '{'
+        end = i + m.end()
+        low, comma, high = m.group(1), m.group(2), m.group(3)
+        repeats = (bool(comma) and (not high or int(high) > 1)) or (not comma and int(low or 0) > 1)
+        if not repeats:
+            return False, end + (pattern[end : end + 1] in ("?", "+"))
+    else:
+        return False, i
+    return True, end + (pattern[end : end + 1] in ("?", "+"))
+
+
+def nested_quantifier(pattern: str) -> str | None:
+    """The first group that repeats a repetition, like ``(a+)+`` or ``(?:\\w*x)*``, or None.
+
+    RE2 runs such patterns in linear time, but other engines (and readers) do not, and they
+    are a sign of a pattern that needs rewriting; so they are refused syntactically.
+
+    >>> nested_quantifier("(a+)+")
+    '(a+)+'
+    >>> nested_quantifier("^(?:ChatGPT|GPT)-User/[0-9.]+") is None
+    True
+    """
+    stack: list[tuple[int, bool]] = []  # (start index, contains a repeat)
+    i, n = 0, len(pattern)
+    while i < n:
+        c = pattern[i]
+        if c == "\\":
+            i += 2
+            repeats, end = _quantifier_at(pattern, i)
+            if repeats and stack:
+                stack[-1] = (stack[-1][0], True)
+            i = end
+            continue
+        if c == "[":
+            j = i + 1
+            if pattern[j : j + 1] == "^":
+                j += 1
+            if pattern[j : j + 1] == "]":
+                j += 1
+            while j < n and pattern[j] != "]":
+                j += 2 if pattern[j] == "\\" else 1
+            i = j + 1
+            repeats, end = _quantifier_at(pattern, i)
+            if repeats and stack:
+                stack[-1] = (stack[-1][0], True)
+            i = end
+            continue
+        if c == "(":
+            stack.append((i, False))
+            i += 1
+            continue
+        if c == ")" and stack:
+            start, inner = stack.pop()
+            repeats, end = _quantifier_at(pattern, i + 1)
+            if repeats and inner:
+                return pattern[start:end]
+            if (repeats or inner) and stack:
+                stack[-1] = (stack[-1][0], True)
+            i = end
+            continue
+        repeats, end = _quantifier_at(pattern, i + 1)
+        if repeats and stack:
+            stack[-1] = (stack[-1][0], True)
+        i = max(end, i + 1)
+    return None
+
+
 def check_user_agents(services: list[Service]) -> Iterator[Issue]:
-    """User-agent patterns are linear-time: RE2 compiles them, and so does the matcher."""
+    """User-agent patterns are linear-time, specific, and owned by one service."""
+    owner: dict[str, Service] = {}
     for s in services:
         for pattern in s.user_agents:
+            nested = nested_quantifier(pattern)
+            if nested is not None:
+                yield _err(
+                    s,
+                    "nested-quantifier",
+                    f"user_agents pattern {pattern!r} repeats a repetition ({nested}); "
+                    "quantify the inner part only",
+                )
+                continue
+            key = pattern.casefold()
+            if key in owner and owner[key].id != s.id:
+                o = owner[key]
+                yield _err(
+                    s,
+                    "duplicate-user-agent",
+                    f"user_agents pattern {pattern!r} is also on '{o.id}' ({o.file}:{o.line})",
+                )
+            owner.setdefault(key, s)
             try:
                 re2.compile(pattern)
             except re2.error as exc:
@@ -169,6 +337,16 @@ def check_user_agents(services: list[Service]) -> Iterator[Issue]:
                 yield _err(s, "bad-pattern", f"user_agents pattern {pattern!r}: {exc}")
             if len(pattern.strip("^$")) < 4:
                 yield _err(s, "broad-pattern", f"user_agents pattern {pattern!r} is too broad")
+                continue
+            compiled = re2.compile(f"(?i){pattern}")
+            hit = next((ua for ua in COMMON_USER_AGENTS if compiled.search(ua)), None)
+            if hit is not None:
+                yield _err(
+                    s,
+                    "broad-pattern",
+                    f"user_agents pattern {pattern!r} matches the ordinary user agent "
+                    f"{hit!r}; make it specific to the AI client",
+                )
 
 
 def check_has_rules(services: list[Service]) -> Iterator[Issue]:
@@ -203,6 +381,8 @@ CHECKS: Final[tuple[Check, ...]] = (
     check_categories,
     check_domains,
     check_urls,
+    check_url_owners,
+    check_redundant_domains,
     check_saas_apps,
     check_user_agents,
     check_has_rules,

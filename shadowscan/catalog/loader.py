@@ -14,7 +14,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Final
 
-from shadowscan.catalog.checks import Issue, run_checks
+from shadowscan.catalog.checks import MAX_FILE_BYTES, Issue, run_checks
 from shadowscan.catalog.model import Catalog, Service, UrlRule
 from shadowscan.errors import CatalogError
 from shadowscan.yamlutil import LineDict, load_yaml
@@ -148,7 +148,7 @@ def read_services(directory: Path) -> tuple[list[Service], list[Issue], str]:
         digest.update(f.name.encode() + b"\0" + f.read_bytes())
         shown = f.name if directory == bundled_dir() else str(f)
         try:
-            doc = load_yaml(f, error=CatalogError)
+            doc = load_yaml(f, error=CatalogError, max_bytes=MAX_FILE_BYTES, allow_aliases=False)
         except CatalogError as exc:
             issues.append(Issue(shown, exc.line or 1, "error", "yaml", exc.message))
             continue

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from shadowscan import __version__
+from shadowscan.cli.batch import report, run
 from shadowscan.cli.common import setup_logging
 from shadowscan.cli.formats import formats
 from shadowscan.cli.reveal import reveal_command
@@ -41,3 +42,5 @@ main.add_command(findings)
 main.add_command(query)
 main.add_command(user)
 main.add_command(service)
+main.add_command(run)
+main.add_command(report)
