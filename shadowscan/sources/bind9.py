@@ -3,8 +3,9 @@
 Old: ``12-Nov-2015 23:34:08.622 client 127.0.0.1#59680 (cnn.com): query: cnn.com IN A +``
 9.16+: ``... client @0x7f65100ee4d8 192.168.1.1#3076 (example.com): query: ...`` and the
 denied forms ``query (cache) 'example.com/ANY/IN' denied`` (action ``blocked``). BIND logs
-local time: ``--tz`` says which zone. A line without a timestamp (``print-time no``) cannot
-be placed in time and is rejected with that reason.
+local time: ``--tz`` says which zone. A query line without a timestamp (``print-time no``)
+cannot be placed in time and is rejected with that reason. Zone transfers, dynamic updates
+and notifies are server traffic about a zone, not a person's lookup: skipped and counted.
 """
 
 from __future__ import annotations
@@ -22,8 +23,10 @@ _LINE = (
     r"([0-9A-Fa-f:.]+)#\d+(?:\s+\(([^)]*)\))?:\s+(?:view\s+[^:]+:\s+)?(.*)$"
 )
 _QUERY = r"^query:\s+(\S+)\s+\S+\s+(\S+)"
-_DENIED = r"^(?:query(?: \(cache\))?|zone transfer|update)\s+'([^/']+)/([^/']+)/[^']*'\s+denied"
-_BADXFR = r"^bad zone transfer request:\s+'([^/']+)/"
+_DENIED = r"^query(?: \(cache\))?\s+'([^/']+)/([^/']+)/[^']*'\s+denied"
+#: Server-to-server and admin messages (zone transfers, dynamic updates, notifies) name a
+#: zone, not a lookup a person made: they are skipped (counted), never events.
+_ADMIN = r"^(?:zone transfer|update|bad zone transfer request|notify|transfer of)\b"
 _DETECT = re.compile(_LINE)
 
 
@@ -51,8 +54,7 @@ class Bind9Parser(LogParser):
         msg = pl.col("msg")
         query_name = msg.str.extract(_QUERY, 1)
         denied_name = msg.str.extract(_DENIED, 1)
-        badxfr_name = msg.str.extract(_BADXFR, 1)
-        name = pl.coalesce(query_name, denied_name, badxfr_name)
+        name = pl.coalesce(query_name, denied_name)
         naive = pl.col("ts_").str.strptime(pl.Datetime("us"), "%d-%b-%Y %H:%M:%S%.f", strict=False)
         ts = self.local_to_utc(naive)
         return p.select(
@@ -65,7 +67,7 @@ class Bind9Parser(LogParser):
             .then(pl.lit("blocked"))
             .otherwise(None)
             .alias("action"),
-            pl.lit(False).alias(SKIP),
+            (pl.col("client").is_not_null() & msg.str.contains(_ADMIN)).alias(SKIP),
             first_reason(
                 (pl.col("client").is_null(), "not a BIND9 client log line"),
                 (pl.col("ts_").is_null(), "no timestamp (set print-time yes in BIND logging)"),

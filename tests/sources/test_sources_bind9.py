@@ -69,22 +69,30 @@ def test_queries_tz_converts_local_time(queries: Path, parse_file: ParseFile) ->
 
 
 def test_security_counts(security: Path, parse_file: ParseFile) -> None:
-    """13 lines: 11 events and 2 rejected."""
+    """13 lines: 6 query events and 7 zone-transfer lines skipped."""
     result, stats = parse_file("bind9", security)
     counts = (stats.lines, result.events.height, result.rejects.height, result.skipped)
-    assert counts == (13, 11, 2, 0)
+    assert counts == (13, 6, 0, 7)
     assert result.events.height + result.rejects.height + result.skipped == stats.lines
 
 
-def test_security_lines_without_time_rejected(security: Path, parse_file: ParseFile) -> None:
-    """Lines 8 and 9 (print-time off) are rejected with the reason and the fix."""
+def test_security_zone_transfers_are_not_events(security: Path, parse_file: ParseFile) -> None:
+    """Zone-transfer lines (3-9), with or without a timestamp, are skipped, not events."""
     result, _ = parse_file("bind9", security)
-    assert result.rejects["source_line"].to_list() == [8, 9]
-    for reason in result.rejects["reason"]:
-        assert reason.startswith("no timestamp")
-    assert result.rejects["raw"][1] == (
-        "client @0x7f8ac00071e8 ::1#62524 (example.com): zone transfer 'example.com/AXFR/IN' denied"
+    assert result.events["source_line"].to_list() == [1, 2, 10, 11, 12, 13]
+
+
+def test_query_line_without_time_rejected(tmp_path: Path, parse_file: ParseFile) -> None:
+    """A query line logged with print-time off is rejected with the reason and the fix."""
+    log = tmp_path / "q.log"
+    log.write_text(
+        "12-Nov-2015 23:34:08.622 client 127.0.0.1#59680 (cnn.com): query: cnn.com IN A +\n"
+        "client 127.0.0.1#59680 (cnn.com): query: cnn.com IN A +\n",
+        encoding="utf-8",
     )
+    result, _ = parse_file("bind9", log)
+    assert result.rejects["source_line"].to_list() == [2]
+    assert result.rejects["reason"][0].startswith("no timestamp")
 
 
 def test_security_denied_cache_query_blocked(security: Path, parse_file: ParseFile) -> None:
@@ -99,11 +107,10 @@ def test_security_denied_cache_query_blocked(security: Path, parse_file: ParseFi
     ]
 
 
-def test_security_bad_xfr_is_not_blocked(security: Path, parse_file: ParseFile) -> None:
-    """A bad zone transfer request (line 7) names the zone but is not a denial."""
+def test_security_bad_xfr_is_skipped(security: Path, parse_file: ParseFile) -> None:
+    """A bad zone transfer request (line 7) is server traffic: no event."""
     result, _ = parse_file("bind9", security)
-    line7 = result.events.filter(pl.col("source_line") == 7)
-    assert line7.select("host", "action", "src_ip").rows() == [("example.com", None, "::1")]
+    assert result.events.filter(pl.col("source_line") == 7).height == 0
 
 
 @pytest.mark.parametrize(
