@@ -7,7 +7,9 @@ adds fields after the user agent (``"$http_x_forwarded_for"``), which are ignore
 A forward proxy (Apache ``mod_proxy``, nginx as a proxy) logs the full target:
 ``GET http://host/path`` or ``CONNECT host:443``; the host comes from it. An origin server
 logs a relative path: the host is then the virtual host when the line has one, else null
-(an event without a host, not a bad line). The time carries its own UTC offset.
+(an event without a host, not a bad line), and the user agent is not kept: the client is a
+visitor of the site, so a crawler's agent there is not AI use by staff. The time carries
+its own UTC offset.
 
 Apache error-log lines (``[Thu Oct 13 12:24:49.880562 2022] [auth_basic:error] ...``) found
 in an access log are not access records: they are counted as skipped, not rejected.
@@ -95,9 +97,11 @@ class ApacheCombinedParser(LogParser):
             method.alias("method"),
             pl.col("status").cast(pl.Int32, strict=False).alias("http_status"),
             pl.col("size").cast(pl.Int64, strict=False).alias("bytes_in"),
-            null_if(pl.col("ua").str.replace_all(r"\"", '"', literal=True), "-", "").alias(
-                "user_agent"
-            ),
+            # On an origin server the client is a visitor (a crawler such as GPTBot), not
+            # staff using AI: its user agent is not evidence of use, so it is not kept.
+            pl.when(absolute)
+            .then(null_if(pl.col("ua").str.replace_all(r"\"", '"', literal=True), "-", ""))
+            .alias("user_agent"),
             raw.str.contains(_ERROR_LOG).alias(SKIP),
             first_reason(
                 (pl.col("status").is_null(), "not an Apache/nginx access log line"),

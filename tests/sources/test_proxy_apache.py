@@ -53,7 +53,7 @@ def test_shop_counts(shop: tuple[ParseResult, ReadStats]) -> None:
 
 
 def test_shop_first_event(shop: tuple[ParseResult, ReadStats]) -> None:
-    """The +0330 local time becomes UTC; an origin-server line without vhost has no host."""
+    """The +0330 local time becomes UTC; an origin-server line has no host and no agent."""
     first = shop[0].events.row(0, named=True)
     expected = {
         "ts": datetime(2019, 1, 22, 0, 26, 14, tzinfo=UTC),
@@ -64,9 +64,14 @@ def test_shop_first_event(shop: tuple[ParseResult, ReadStats]) -> None:
         "http_status": 200,
         "bytes_in": 30577,
         "bytes_out": None,
-        "user_agent": "Mozilla/5.0 (compatible; AhrefsBot/6.1; +http://ahrefs.com/robot/)",
+        "user_agent": None,  # a visitor's crawler, not staff using AI
     }
     assert {key: first[key] for key in expected} == expected
+
+
+def test_shop_visitors_agents_are_not_kept(shop: tuple[ParseResult, ReadStats]) -> None:
+    """No origin-server line keeps its user agent, so inbound crawlers never match."""
+    assert shop[0].events["user_agent"].null_count() == 1000
 
 
 def test_shop_no_host_anywhere(shop: tuple[ParseResult, ReadStats]) -> None:
@@ -116,7 +121,7 @@ def test_forward_proxy_lines(tmp_path: Path, parse_file: ParseFile) -> None:
 
 
 def test_escaped_quote_in_user_agent(tmp_path: Path, parse_file: ParseFile) -> None:
-    """A ``\\"`` inside the quoted user agent is a literal quote."""
+    """A ``\\"`` inside the quoted user agent of a proxy line is a literal quote."""
     line = GOOD.replace('"Mozilla/5.0 (X11; Linux x86_64)"', r'"tool \"beta\" 1.0"')
     result, _ = parse_file("apache_combined", write_lines(tmp_path, line))
     assert result.events["user_agent"].to_list() == ['tool "beta" 1.0']
