@@ -13,7 +13,7 @@ from typing import Any, cast
 
 import yaml
 from yaml.events import AliasEvent, NodeEvent
-from yaml.nodes import MappingNode, Node, ScalarNode
+from yaml.nodes import MappingNode, ScalarNode
 
 from shadowscan.errors import ShadowscanError
 
@@ -29,7 +29,12 @@ class LineDict(dict[str, Any]):
         return self.key_lines.get(key, self.line)
 
 
-class _StrictLoader(yaml.SafeLoader):
+#: libyaml's C parser when PyYAML has it (about 10x faster on the 1,000-service catalog);
+#: construction (duplicate keys, line numbers, safe tags) stays in Python either way.
+_BASE: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _StrictLoader(_BASE):  # type: ignore[valid-type,misc]
     pass
 
 
@@ -70,11 +75,10 @@ _StrictLoader.add_constructor(
 )
 
 
-class _NoAliasLoader(_StrictLoader):
-    """Refuses anchors (``&a``) and aliases (``*a``): no alias bomb can expand."""
-
-    def compose_node(self, parent: Node | None, index: int) -> Node | None:
-        event = self.peek_event()  # type: ignore[no-untyped-call]
+def _refuse_anchors(text: str) -> None:
+    """Refuse anchors (``&a``) and aliases (``*a``) before anything is built: no alias bomb
+    can expand. Runs on the parser's event stream, which never composes nodes."""
+    for event in yaml.parse(text, Loader=_BASE):
         if isinstance(event, NodeEvent) and event.anchor is not None:
             what = "alias '*" if isinstance(event, AliasEvent) else "anchor '&"
             raise yaml.composer.ComposerError(
@@ -83,7 +87,6 @@ class _NoAliasLoader(_StrictLoader):
                 f"YAML {what}{event.anchor}' is not allowed in this file; write the value out",
                 cast(yaml.error.Mark, event.start_mark),
             )
-        return super().compose_node(parent, index)
 
 
 def load_yaml(
@@ -112,8 +115,9 @@ def load_yaml(
     except UnicodeDecodeError:
         raise error("not UTF-8 text", path=path, hint="save the file as UTF-8") from None
     try:
-        loader = _StrictLoader if allow_aliases else _NoAliasLoader
-        return yaml.load(text, Loader=loader)  # a SafeLoader subclass
+        if not allow_aliases:
+            _refuse_anchors(text)
+        return yaml.load(text, Loader=_StrictLoader)  # a SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None

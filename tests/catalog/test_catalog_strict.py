@@ -60,7 +60,8 @@ REFUSED = [
         "invalid_yaml",
         "services.yaml",
         5,
-        "invalid YAML: mapping values are not allowed here",
+        # libyaml's wording (PyYAML's pure-Python parser says "here")
+        "invalid YAML: mapping values are not allowed in this context",
         id="invalid-yaml-syntax",
     ),
     pytest.param(
