@@ -43,8 +43,9 @@ def normalize_user(expr: pl.Expr) -> pl.Expr:
     The identity forms (``CORP\\alice``, ``alice@corp.example``) are kept as logged; the
     directory resolves them to one person.
     """
-    e = expr.str.strip_chars().str.replace_all("(?i)%5c", "\\", literal=False)
-    e = e.str.replace_all("(?i)%40", "@", literal=False)
+    e = expr.str.strip_chars()
+    for encoded, char in (("%5C", "\\"), ("%5c", "\\"), ("%40", "@")):
+        e = e.str.replace_all(encoded, char, literal=True)
     return pl.when(~e.is_in(["", "-"])).then(e)
 
 
