@@ -167,3 +167,22 @@ def test_window_bounds() -> None:
         "2026-11-24T00:00:00+00:00",
         "2026-12-01T00:00:00+00:00",
     )
+
+
+def test_concurrent_run_exits_4(tmp_path: Path) -> None:
+    """A second run (a real process) while one holds the store exits 4 and logs no run."""
+    import subprocess
+    import sys
+
+    from shadowscan.store import Store
+
+    cfg = _config(tmp_path)
+    (tmp_path / "inbox" / "night1.log").write_text("\n".join(NIGHT1) + "\n", encoding="utf-8")
+    store = Store(tmp_path / "store", create=True)
+    with store.lock():
+        cmd = [sys.executable, "-m", "shadowscan", "run", "--config", str(cfg)]
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 4
+    assert "in use by another shadowscan run" in proc.stderr
+    assert not (tmp_path / "store" / "runs.jsonl").exists()
+    assert _run(cfg, "2026-11-26")[0] == 0  # once free, the run goes through
