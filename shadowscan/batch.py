@@ -30,6 +30,7 @@ from shadowscan.report.files import make_private_dir
 from shadowscan.report.tables import write_csv
 from shadowscan.schema import ENRICH_SCHEMA, REJECT_SCHEMA, SEVERITIES
 from shadowscan.store import Store
+from shadowscan.views import write_database
 
 log = logging.getLogger("shadowscan")
 
@@ -330,6 +331,7 @@ def run_nightly(
             "report": str(out),
             "exit_code": code,
         }
+        write_database(store)
         with (store.root / "runs.jsonl").open("a", encoding="utf-8") as fh:
             fh.write(json.dumps(line) + "\n")
             fh.flush()

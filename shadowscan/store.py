@@ -36,6 +36,7 @@ from typing import Any
 
 import polars as pl
 
+from shadowscan.candidates import signal_rows
 from shadowscan.errors import ShadowscanError, StoreLocked
 from shadowscan.pipeline import Context, Coverage, FileReport, FileSlice, process_file
 from shadowscan.schema import (
@@ -177,6 +178,8 @@ class Store:
         """Every row of ``kind`` (events, matches, rejects, signals) as one frame."""
         files = self.files(kind)
         if not files:
+            if kind == "signals":
+                return signal_rows(pl.DataFrame(schema=_SCHEMAS["events"]))
             return pl.DataFrame(schema=_SCHEMAS.get(kind, {}))
         return pl.read_parquet(files)
 

@@ -9,6 +9,9 @@ configuration, and only SELECT-like statements run: writes, ``COPY``, ``ATTACH``
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import duckdb
 import polars as pl
 import pyarrow as pa
@@ -102,3 +105,49 @@ def run_query(con: duckdb.DuckDBPyConnection, sql: str) -> pl.DataFrame:
         ) from None
     except duckdb.Error as exc:
         raise ShadowscanError(f"query failed: {str(exc).splitlines()[0]}") from None
+
+
+DATABASE = "store.duckdb"
+
+
+def write_database(store: Store) -> Path:
+    """(Re)write ``STORE/store.duckdb``: views over the manifest's Parquet files.
+
+    For analysts' own DuckDB sessions (``duckdb -readonly STORE/store.duckdb``): views
+    ``events``, ``matches``, ``rejects``, ``signals`` read exactly the published files;
+    ``findings`` is the latest findings snapshot of a nightly run (when there is one);
+    ``users`` is derived from ``matches``. Written to a temporary file and renamed, so a
+    reader never sees half a database.
+    """
+    target = store.root / DATABASE
+    tmp = store.root / f".{DATABASE}.tmp"
+    tmp.unlink(missing_ok=True)
+    con = duckdb.connect(str(tmp))
+    try:
+        for kind in ("events", "matches", "rejects", "signals"):
+            files = [str(p.resolve()) for p in store.files(kind)]
+            if files:
+                listed = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
+                con.execute(
+                    f"CREATE VIEW {kind} AS SELECT * FROM read_parquet([{listed}], "
+                    "union_by_name = true)"
+                )
+            else:
+                empty = store.read(kind)
+                con.register("_empty", empty.to_arrow())
+                con.execute(f"CREATE TABLE {kind} AS SELECT * FROM _empty")
+                con.unregister("_empty")
+        snapshots = sorted((store.root / "findings_history").glob("*.parquet"))
+        if snapshots:
+            path = str(snapshots[-1].resolve()).replace("'", "''")
+            con.execute(f"CREATE VIEW findings AS SELECT * FROM read_parquet('{path}')")
+        con.execute(
+            "CREATE VIEW users AS SELECT coalesce(person, lower(user)) AS user, "
+            "mode(department) AS department, count(DISTINCT service_id) AS services, "
+            "count(*) AS events, min(ts) AS first_seen, max(ts) AS last_seen FROM matches "
+            "WHERE coalesce(person, user) IS NOT NULL GROUP BY 1 ORDER BY 1"
+        )
+    finally:
+        con.close()
+    os.replace(tmp, target)
+    return target

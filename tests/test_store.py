@@ -262,3 +262,18 @@ def test_query_refuses_writes_and_file_access(sandbox, sql: str, message: str) -
     """Writes, COPY, ATTACH, INSTALL/LOAD, settings and file reads are refused."""
     with pytest.raises(QueryRefused, match=message):
         run_query(sandbox, sql)
+
+
+def test_store_database_has_the_views(tmp_path: Path) -> None:
+    """`ingest` leaves STORE/store.duckdb whose views read exactly the published files."""
+    import duckdb
+
+    store_dir = tmp_path / "st"
+    result = CliRunner().invoke(main, ["ingest", str(ACCESS), "--store", str(store_dir)])
+    assert result.exit_code == 0, result.output
+    con = duckdb.connect(str(store_dir / "store.duckdb"), read_only=True)
+    counts = [
+        con.execute(f"select count(*) from {view}").fetchone()[0]  # type: ignore[index]
+        for view in ("events", "matches", "rejects", "users")
+    ]
+    assert counts == [2496, 459, 3, 42]

@@ -16,7 +16,7 @@ from shadowscan.pipeline import build_context
 from shadowscan.schema import SEVERITIES, STATUSES
 from shadowscan.sources import REGISTRY
 from shadowscan.store import Store
-from shadowscan.views import connect, run_query
+from shadowscan.views import connect, run_query, write_database
 
 store_option = click.option(
     "--store",
@@ -83,6 +83,7 @@ def ingest(
     store = Store(store_dir, create=True)
     with store.lock():
         results = store.ingest(found.files, ctx, log_format=log_format, tz=tz)
+        write_database(store)
     for r in results:
         if r.report is not None and r.action != "skipped":
             rep = r.report

@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 import polars as pl
 
 from shadowscan.sources.base import REASON, SKIP, LogParser, epoch_to_utc, first_reason, null_if
+from shadowscan.sources.jsonlines import not_an_object, with_json_fields
 
 _WANTED = {"ts": "ts_", "id.orig_h": "src_ip", "query": "query"}
 
@@ -22,6 +23,24 @@ def _header_value(head: list[str], key: str) -> str | None:
         if line.startswith(f"#{key}"):
             return line[len(key) + 1 :].lstrip(" \t")
     return None
+
+
+def tsv_layout(head: list[str]) -> tuple[str, list[str]]:
+    r"""The separator and the column names of a Zeek TSV log, from its header lines.
+
+    >>> tsv_layout(["#separator \\x09", "#fields\tts\tuid\tquery"])
+    ('\t', ['ts', 'uid', 'query'])
+    """
+    sep = _header_value(head, "separator") or "\\x09"
+    sep = sep.encode().decode("unicode_escape") if sep.startswith("\\x") else sep
+    fields = _header_value(head, "fields")
+    return sep, fields.split(sep) if fields else []
+
+
+def zeek_ts(text: pl.Expr) -> pl.Expr:
+    """A Zeek ``ts``: ISO 8601 UTC (json-streaming-logs) or epoch seconds -> UTC datetime."""
+    iso = text.str.strptime(pl.Datetime("us", "UTC"), "%Y-%m-%dT%H:%M:%S%.fZ", strict=False)
+    return pl.coalesce(iso, epoch_to_utc(text))
 
 
 class ZeekDnsTsvParser(LogParser):
@@ -34,11 +53,7 @@ class ZeekDnsTsvParser(LogParser):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        head = self.head
-        sep = _header_value(head, "separator") or "\\x09"
-        self.sep = sep.encode().decode("unicode_escape") if sep.startswith("\\x") else sep
-        fields = _header_value(head, "fields")
-        self.columns = fields.split(self.sep) if fields else []
+        self.sep, self.columns = tsv_layout(self.head)
 
     @classmethod
     def detect(cls, head: list[str]) -> float:
@@ -103,20 +118,19 @@ class ZeekDnsJsonParser(LogParser):
         return hits / len(head)
 
     def parse_lines(self, lines: pl.LazyFrame) -> pl.LazyFrame:
-        """Read ``ts``, ``id.orig_h`` and ``query`` with JSON paths."""
-        raw = pl.col("raw")
-        ts_text = raw.str.json_path_match("$.ts")
-        iso = ts_text.str.strptime(pl.Datetime("us", "UTC"), "%Y-%m-%dT%H:%M:%S%.fZ", strict=False)
-        ts = pl.coalesce(iso, epoch_to_utc(ts_text))
-        return lines.select(
+        """Decode ``ts``, ``id.orig_h`` and ``query`` (one JSON parse per line)."""
+        paths = {"_ts": ("ts",), "_src": ("id.orig_h",), "_query": ("query",)}
+        ts_text = pl.col("_ts")
+        ts = zeek_ts(ts_text)
+        return with_json_fields(lines, paths).select(
             "line_no",
             "raw",
             ts.alias("ts"),
-            raw.str.json_path_match("$['id.orig_h']").alias("src_ip"),
-            raw.str.json_path_match("$.query").alias("host"),
+            pl.col("_src").alias("src_ip"),
+            pl.col("_query").alias("host"),
             pl.lit(False).alias(SKIP),
             first_reason(
-                (~raw.str.strip_chars_start().str.starts_with("{"), "not a JSON object"),
+                not_an_object(),
                 (ts_text.is_null(), "invalid JSON or no ts field"),
                 (ts.is_null(), "bad timestamp"),
             ).alias(REASON),

@@ -20,9 +20,10 @@ from typing import Any, ClassVar
 
 import polars as pl
 
-from shadowscan.sources.base import REASON, SKIP, LogParser, epoch_to_utc, first_reason, null_if
+from shadowscan.sources.base import REASON, SKIP, LogParser, first_reason, null_if
+from shadowscan.sources.jsonlines import not_an_object, with_json_fields
 from shadowscan.sources.normalize import normalize_user, split_url
-from shadowscan.sources.zeek import _header_value
+from shadowscan.sources.zeek import _header_value, tsv_layout, zeek_ts
 
 _UNSET = ("-", "(empty)", "")
 
@@ -68,9 +69,7 @@ class _ZeekLog(LogParser):
         raise NotImplementedError
 
     def select(self, lines: pl.LazyFrame, f: dict[str, pl.Expr], **extra: Any) -> pl.LazyFrame:
-        ts_text = f["ts"]
-        iso = ts_text.str.strptime(pl.Datetime("us", "UTC"), "%Y-%m-%dT%H:%M:%S%.fZ", strict=False)
-        ts = pl.coalesce(iso, epoch_to_utc(ts_text))
+        ts = zeek_ts(f["ts"])
         cleaned = {k: null_if(v, *_UNSET) for k, v in f.items()}
         ev = self.build(cleaned)
         return lines.select(
@@ -87,10 +86,7 @@ class _ZeekLog(LogParser):
 class _ZeekTsv(_ZeekLog):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        sep = _header_value(self.head, "separator") or "\\x09"
-        self.sep = sep.encode().decode("unicode_escape") if sep.startswith("\\x") else sep
-        fields = _header_value(self.head, "fields")
-        self.columns = fields.split(self.sep) if fields else []
+        self.sep, self.columns = tsv_layout(self.head)
 
     @classmethod
     def detect(cls, head: list[str]) -> float:
@@ -142,18 +138,15 @@ class _ZeekJson(_ZeekLog):
         return hits / len(head)
 
     def parse_lines(self, lines: pl.LazyFrame) -> pl.LazyFrame:
-        """Read the fields with JSON paths."""
-        raw = pl.col("raw")
+        """Decode the wanted fields (one JSON parse per line)."""
         names = ("ts", "id.orig_h", "id.resp_h", *self.wanted)
-        f = {name: raw.str.json_path_match(f"$['{name}']") for name in names}
+        p = with_json_fields(lines, {f"_j_{name}": (name,) for name in names})
+        f = {name: pl.col(f"_j_{name}") for name in names}
         return self.select(
-            lines,
+            p,
             f,
             skip=pl.lit(False),
-            checks=[
-                (~raw.str.strip_chars_start().str.starts_with("{"), "not a JSON object"),
-                (f["ts"].is_null(), "invalid JSON or no ts field"),
-            ],
+            checks=[not_an_object(), (f["ts"].is_null(), "invalid JSON or no ts field")],
         )
 
 

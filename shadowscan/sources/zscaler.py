@@ -28,6 +28,7 @@ from typing import Any, ClassVar
 import polars as pl
 
 from shadowscan.sources.base import REASON, SKIP, LogParser, epoch_to_utc, first_reason, null_if
+from shadowscan.sources.jsonlines import not_an_object, with_json_fields
 from shadowscan.sources.normalize import normalize_host, normalize_user, split_fields, split_url
 
 _NONE = ("", "-", "None", "NA", "N/A")
@@ -74,6 +75,23 @@ _CSV_DETECT = re.compile(
     r'"[^"]*","[^"]*","[^"]*","(?:Allowed|Blocked)",'
 )
 _JSON_KEYS = {"login", "reqmethod", "respcode", "urlcat", "cip"}
+#: The NSS fields the JSON feed is read for (``eurl``, else ``url``, is the URL).
+_JSON_FIELDS = (
+    "time",
+    "epochtime",
+    "login",
+    "action",
+    "appname",
+    "cip",
+    "host",
+    "reqmethod",
+    "respcode",
+    "reqsize",
+    "respsize",
+    "ua",
+    "eurl",
+    "url",
+)
 
 
 def _clean(expr: pl.Expr) -> pl.Expr:
@@ -131,7 +149,8 @@ class ZscalerNssJsonParser(LogParser):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.prefix = "$.event." if any(_wrapped(line) for line in self.head[:5]) else "$."
+        wrapped = any(_wrapped(line) for line in self.head[:5])
+        self.prefix: tuple[str, ...] = ("event",) if wrapped else ()
 
     @classmethod
     def detect(cls, head: list[str]) -> float:
@@ -154,25 +173,19 @@ class ZscalerNssJsonParser(LogParser):
         return hits / len(head)
 
     def parse_lines(self, lines: pl.LazyFrame) -> pl.LazyFrame:
-        """Read the NSS fields with JSON paths (under ``event`` when the feed wraps them)."""
-        raw = pl.col("raw")
-
-        def get(key: str) -> pl.Expr:
-            return raw.str.json_path_match(f"{self.prefix}{key}")
-
-        f = {key: get(key) for key in ("time", "epochtime", "login", "action", "appname", "cip")}
-        f |= {key: get(key) for key in ("host", "reqmethod", "respcode", "reqsize", "respsize")}
-        f["ua"] = get("ua")
-        f["url"] = pl.coalesce(get("eurl"), get("url"))
+        """Decode the NSS fields, one JSON parse per line (under ``event`` when wrapped)."""
+        paths = {f"_j_{key}": (*self.prefix, key) for key in _JSON_FIELDS}
+        f = {key: pl.col(f"_j_{key}") for key in _JSON_FIELDS}
+        f["url"] = pl.coalesce(f["eurl"], f["url"])
         ev = _events(f, self)
-        return lines.select(
+        return with_json_fields(lines, paths).select(
             "line_no",
             "raw",
             *[expr.alias(name) for name, expr in ev.items()],
             pl.lit(False).alias(SKIP),
             first_reason(
-                (~raw.str.strip_chars_start().str.starts_with("{"), "not a JSON object"),
-                (get("time").is_null() & get("epochtime").is_null(), "invalid JSON or no time"),
+                not_an_object(),
+                (f["time"].is_null() & f["epochtime"].is_null(), "invalid JSON or no time"),
                 (ev["ts"].is_null(), "bad time"),
             ).alias(REASON),
         )
