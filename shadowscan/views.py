@@ -141,8 +141,11 @@ def write_database(store: Store) -> Path:
         if snapshots:
             path = str(snapshots[-1].resolve()).replace("'", "''")
             con.execute(f"CREATE VIEW findings AS SELECT * FROM read_parquet('{path}')")
+        # the same person key as findings.user_key: the directory's person, else the
+        # logged name in lower case without its DOMAIN\\ prefix
         con.execute(
-            "CREATE VIEW users AS SELECT coalesce(person, lower(user)) AS user, "
+            "CREATE VIEW users AS SELECT coalesce(person, "
+            "regexp_replace(lower(user), '^[^\\\\]*\\\\', '')) AS user, "
             "mode(department) AS department, count(DISTINCT service_id) AS services, "
             "count(*) AS events, min(ts) AS first_seen, max(ts) AS last_seen FROM matches "
             "WHERE coalesce(person, user) IS NOT NULL GROUP BY 1 ORDER BY 1"

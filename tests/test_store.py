@@ -276,4 +276,5 @@ def test_store_database_has_the_views(tmp_path: Path) -> None:
         con.execute(f"select count(*) from {view}").fetchone()[0]  # type: ignore[index]
         for view in ("events", "matches", "rejects", "users")
     ]
-    assert counts == [2496, 459, 3, 42]
+    # no directory given: alice and alice@corp.example stay two names (as in users_table)
+    assert counts == [2496, 459, 3, 62]
