@@ -23,6 +23,7 @@ import polars as pl
 
 from shadowscan.catalog import Catalog, load_catalog
 from shadowscan.errors import ConfigError
+from shadowscan.findings import reaches
 from shadowscan.outputs import Evidence, RunFacts, ScanResult, write_outputs
 from shadowscan.pipeline import COVERAGE_FIELDS, Context, FileReport, build_context, enrich
 from shadowscan.privacy import redact_rejects
@@ -310,11 +311,7 @@ def run_nightly(
             if config.retention_days is not None
             else 0
         )
-        code = 0
-        if config.fail_on is not None:
-            bar = SEVERITIES.index(config.fail_on)
-            if any(SEVERITIES.index(s) >= bar for s in result.findings["severity"].to_list()):
-                code = 3
+        code = 3 if reaches(result.findings, config.fail_on) else 0
         line = {
             "start": started.isoformat(timespec="seconds"),
             "end": datetime.now(UTC).isoformat(timespec="seconds"),

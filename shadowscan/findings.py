@@ -28,7 +28,7 @@ from dataclasses import dataclass, field, fields
 import polars as pl
 
 from shadowscan.catalog.model import Catalog
-from shadowscan.schema import FINDING_SCHEMA, UNATTRIBUTED, conform
+from shadowscan.schema import FINDING_SCHEMA, SEVERITIES, UNATTRIBUTED, conform
 
 MB = 1_000_000
 
@@ -392,3 +392,17 @@ def summary_facts(
         },
         "outliers": outliers.height,
     }
+
+
+def reaches(findings: pl.DataFrame, severity: str | None) -> bool:
+    """True when a finding is at or above ``severity`` (``--fail-on``); never for None.
+
+    >>> reaches(pl.DataFrame({"severity": ["low", "high"]}), "high")
+    True
+    >>> reaches(pl.DataFrame({"severity": ["medium"]}), "critical")
+    False
+    """
+    if severity is None:
+        return False
+    allowed = list(SEVERITIES[SEVERITIES.index(severity) :])
+    return bool(findings["severity"].is_in(allowed).any())

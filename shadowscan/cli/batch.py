@@ -11,6 +11,7 @@ import click
 from shadowscan.batch import load_config, report_from_store, run_nightly
 from shadowscan.catalog import load_catalog
 from shadowscan.cli.common import EXIT_FINDINGS, handle_errors, signatures_option
+from shadowscan.findings import reaches
 from shadowscan.pipeline import build_context
 from shadowscan.privacy import load_key
 from shadowscan.schema import SEVERITIES
@@ -150,7 +151,5 @@ def report(
         pseudonym_key=load_key() if pseudonymize else None,
     )
     click.echo(f"{result.findings.height} finding(s); reports written to {out}")
-    if fail_on is not None:
-        bar = SEVERITIES.index(fail_on)
-        if any(SEVERITIES.index(s) >= bar for s in result.findings["severity"].to_list()):
-            sys.exit(EXIT_FINDINGS)
+    if reaches(result.findings, fail_on):
+        sys.exit(EXIT_FINDINGS)

@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from shadowscan.cli.common import EXIT_FINDINGS, handle_errors, signatures_option
+from shadowscan.findings import reaches
 from shadowscan.privacy import load_key
 from shadowscan.scan import ScanOptions, run_scan
 from shadowscan.schema import SEVERITIES
@@ -201,7 +202,5 @@ def scan(
             )
         Console(width=120).print(table)
     click.echo(f"reports written to {result.out}")
-    if fail_on is not None:
-        bar = SEVERITIES.index(fail_on)
-        if any(SEVERITIES.index(x) >= bar for x in f["severity"].to_list()):
-            sys.exit(EXIT_FINDINGS)
+    if reaches(f, fail_on):
+        sys.exit(EXIT_FINDINGS)
