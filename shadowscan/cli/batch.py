@@ -10,7 +10,13 @@ import click
 
 from shadowscan.batch import load_config, report_from_store, run_nightly
 from shadowscan.catalog import load_catalog
-from shadowscan.cli.common import EXIT_FINDINGS, handle_errors, signatures_option
+from shadowscan.cli.common import (
+    EXIT_FINDINGS,
+    handle_errors,
+    identity_options,
+    signatures_option,
+    store_option,
+)
 from shadowscan.findings import reaches
 from shadowscan.pipeline import build_context
 from shadowscan.privacy import load_key
@@ -69,38 +75,14 @@ def run(config_path: Path, as_of: datetime | None, pseudonymize: bool) -> None:
 
 
 @click.command()
-@click.option(
-    "--store",
-    "store_dir",
-    required=True,
-    type=click.Path(path_type=Path, file_okay=False),
-    help="Store directory.",
-)
+@store_option
 @click.option(
     "--out",
     required=True,
     type=click.Path(path_type=Path, file_okay=False),
     help="Output directory.",
 )
-@click.option(
-    "--directory",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Re-attribute with this directory.",
-)
-@click.option(
-    "--subnets",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Re-attribute with these subnets.",
-)
-@click.option(
-    "--leases",
-    type=click.Path(path_type=Path, dir_okay=False),
-    multiple=True,
-    help="Lease files (repeatable).",
-)
-@click.option(
-    "--policy", type=click.Path(path_type=Path, dir_okay=False), help="Re-apply this policy."
-)
+@identity_options
 @signatures_option
 @click.option(
     "--since",

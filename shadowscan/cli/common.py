@@ -9,6 +9,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 import polars as pl
@@ -103,3 +104,64 @@ def emit(df: pl.DataFrame, output_format: str, *, title: str | None = None) -> N
     for values in df.iter_rows():
         table.add_row(*["" if v is None else str(v) for v in values])
     Console(width=200).print(table)
+
+
+def identity_options(func: F) -> F:
+    """``--directory``, ``--subnets``, ``--leases`` (repeatable) and ``--policy``."""
+    options = [
+        click.option(
+            "--directory",
+            type=click.Path(path_type=Path, dir_okay=False),
+            help="People directory, CSV or Parquet (user, department, email, aliases...).",
+        ),
+        click.option(
+            "--subnets",
+            type=click.Path(path_type=Path, dir_okay=False),
+            help="Subnets CSV (cidr, department, site).",
+        ),
+        click.option(
+            "--leases",
+            "leases",
+            multiple=True,
+            type=click.Path(path_type=Path, dir_okay=False),
+            help="DHCP leases (ISC dhcpd.leases or CSV ip,user_or_mac,start,end) or a VPN "
+            "session CSV (user,ip,start,end); repeatable. Default: leases.csv beside the logs.",
+        ),
+        click.option(
+            "--policy",
+            type=click.Path(path_type=Path, dir_okay=False),
+            help="Sanction policy YAML.",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _check_tz(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise click.BadParameter(f"unknown time zone '{value}' (e.g. UTC, Europe/Paris)") from None
+    return value
+
+
+def tz_option(func: F) -> F:
+    """``--tz ZONE`` for formats that log local time; unknown zones are usage errors."""
+    return click.option(
+        "--tz",
+        default="UTC",
+        show_default=True,
+        callback=_check_tz,
+        help="Time zone of formats that log local time.",
+    )(func)
+
+
+#: ``--store DIR`` (required) for every command that reads or writes a store.
+store_option = click.option(
+    "--store",
+    "store_dir",
+    required=True,
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Store directory.",
+)

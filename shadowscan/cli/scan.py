@@ -5,27 +5,24 @@ from __future__ import annotations
 import sys
 from datetime import date, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 from rich.console import Console
 from rich.table import Table
 
-from shadowscan.cli.common import EXIT_FINDINGS, handle_errors, signatures_option
+from shadowscan.cli.common import (
+    EXIT_FINDINGS,
+    handle_errors,
+    identity_options,
+    signatures_option,
+    tz_option,
+)
 from shadowscan.findings import reaches
 from shadowscan.privacy import load_key
 from shadowscan.scan import ScanOptions, run_scan
 from shadowscan.schema import SEVERITIES
 from shadowscan.sources import REGISTRY
 from shadowscan.sources.custom import load_mapping
-
-
-def _tz(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise click.BadParameter(f"unknown time zone '{value}' (e.g. UTC, Europe/Paris)") from None
-    return value
 
 
 @click.command()
@@ -37,27 +34,7 @@ def _tz(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
     type=click.Path(path_type=Path, file_okay=False),
     help="Output directory (created).",
 )
-@click.option(
-    "--directory",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="People directory, CSV or Parquet (user, department, email, aliases...).",
-)
-@click.option(
-    "--subnets",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Subnets CSV (cidr, department, site).",
-)
-@click.option(
-    "--policy", type=click.Path(path_type=Path, dir_okay=False), help="Sanction policy YAML."
-)
-@click.option(
-    "--leases",
-    "leases",
-    multiple=True,
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="DHCP leases (ISC dhcpd.leases or CSV ip,user_or_mac,start,end) or a VPN session "
-    "CSV (user,ip,start,end); repeatable. Default: leases.csv beside the logs.",
-)
+@identity_options
 @click.option(
     "--baseline",
     type=click.Path(path_type=Path, file_okay=False),
@@ -83,13 +60,7 @@ def _tz(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
     default=None,
     help="Mapping file (YAML or TOML) for --format custom: columns -> event fields.",
 )
-@click.option(
-    "--tz",
-    default="UTC",
-    show_default=True,
-    callback=_tz,
-    help="Time zone of formats that log local time.",
-)
+@tz_option
 @click.option(
     "--as-of",
     "as_of",

@@ -10,7 +10,15 @@ import polars as pl
 
 from shadowscan.analyst import TABLE_COLUMNS, filter_findings, service_detail, user_detail
 from shadowscan.catalog import load_catalog
-from shadowscan.cli.common import emit, handle_errors, output_format_option, signatures_option
+from shadowscan.cli.common import (
+    emit,
+    handle_errors,
+    identity_options,
+    output_format_option,
+    signatures_option,
+    store_option,
+    tz_option,
+)
 from shadowscan.discover import discover
 from shadowscan.pipeline import build_context
 from shadowscan.schema import SEVERITIES, STATUSES
@@ -18,27 +26,11 @@ from shadowscan.sources import REGISTRY
 from shadowscan.store import Store
 from shadowscan.views import connect, run_query, write_database
 
-store_option = click.option(
-    "--store",
-    "store_dir",
-    required=True,
-    type=click.Path(path_type=Path, file_okay=False),
-    help="Store directory.",
-)
-
 
 @click.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @store_option
-@click.option(
-    "--directory",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="People directory (CSV/Parquet).",
-)
-@click.option("--subnets", type=click.Path(path_type=Path, dir_okay=False), help="Subnets CSV.")
-@click.option(
-    "--policy", type=click.Path(path_type=Path, dir_okay=False), help="Sanction policy YAML."
-)
+@identity_options
 @signatures_option
 @click.option(
     "--format",
@@ -47,15 +39,14 @@ store_option = click.option(
     default=None,
     help="Force a log format.",
 )
-@click.option(
-    "--tz", default="UTC", show_default=True, help="Time zone of formats that log local time."
-)
+@tz_option
 @handle_errors
 def ingest(
     paths: tuple[Path, ...],
     store_dir: Path,
     directory: Path | None,
     subnets: Path | None,
+    leases: tuple[Path, ...],
     policy: Path | None,
     signatures: Path | None,
     log_format: str | None,
@@ -78,6 +69,7 @@ def ingest(
         directory=directory or found.config.get("directory"),
         subnets=subnets or found.config.get("subnets"),
         policy=policy or found.config.get("policy"),
+        leases=list(leases) or ([found.config["leases"]] if "leases" in found.config else []),
         as_of=datetime.now(UTC).date(),
     )
     store = Store(store_dir, create=True)
