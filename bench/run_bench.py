@@ -1,81 +1,223 @@
 """End-to-end benchmark of `shadowscan scan` beside the raw line-read speed of the same file.
 
-    python bench/run_bench.py --lines 1000000
+    python bench/run_bench.py --lines 1000000                       # Squid, 1M lines
+    python bench/run_bench.py --format bind9 --lines 1000000 --lines 5000000 --table
+    python bench/run_bench.py --file /var/log/squid/access.log      # an existing file
 
-Prints lines/s, MB/s, peak RSS of the scan process, and the line-read ceiling measured in
-the same run on the same file (polars reading the lines alone), with the ratio.
+For each size: a generated file (``bench/out/``, written by ``gen_logs.py`` when missing),
+the line-read ceiling measured on it in this run (polars reading the lines alone, warm page
+cache), then ``shadowscan scan FILE --out TMP`` in a child process. Reported: lines, MB, wall
+time of the scan process (interpreter start included), lines/s, MB/s, the scan's peak RSS,
+the ceiling, and the ratio scan speed / ceiling.
+
+Peak RSS is measured per run by a fresh helper process that starts the scan and reads
+``getrusage(RUSAGE_CHILDREN).ru_maxrss``: the peak of the largest single process of the
+scan, never contaminated by earlier sizes. The helper also samples the whole process tree's
+RSS every 100 ms (Linux ``/proc``), which differs only if the scan starts worker processes.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import resource
+import os
 import subprocess
 import sys
 import tempfile
-import time
+from dataclasses import dataclass
 from pathlib import Path
-
-import polars as pl
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from gen_logs import generate  # noqa: E402
+from ceiling import line_read, warm  # noqa: E402
+from gen_logs import FORMATS, ensure  # noqa: E402
+
+#: Runs the command in argv, then prints its wall time, CPU time and peak RSS as JSON.
+#: A separate interpreter per run, so RUSAGE_CHILDREN holds that one scan only.
+_HELPER = r"""
+import json, os, resource, subprocess, sys, threading, time
+
+def tree_rss_kib(root):
+    kids = {}
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                with open(f"/proc/{name}/stat") as fh:
+                    ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
+                kids.setdefault(ppid, []).append(int(name))
+            except (OSError, ValueError, IndexError):
+                pass
+    todo, total = [root], 0
+    while todo:
+        pid = todo.pop()
+        todo.extend(kids.get(pid, ()))
+        try:
+            with open(f"/proc/{pid}/status") as fh:
+                for line in fh:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1])
+        except (OSError, ValueError):
+            pass
+    return total
+
+t = time.perf_counter()
+proc = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+peak = [0]
+def sample():
+    while proc.poll() is None:
+        peak[0] = max(peak[0], tree_rss_kib(proc.pid))
+        time.sleep(0.1)
+threading.Thread(target=sample, daemon=True).start()
+_, err = proc.communicate()
+wall = time.perf_counter() - t
+ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps({"rc": proc.returncode, "wall": wall, "maxrss_kib": ru.ru_maxrss,
+                  "tree_kib": peak[0], "cpu": ru.ru_utime + ru.ru_stime,
+                  "stderr": err.decode(errors="replace")[-2000:]}))
+"""
 
 
-def line_read_speed(path: Path) -> tuple[float, int]:
-    """Seconds polars needs to read every line of ``path`` (no parsing), and the line count."""
-    t = time.perf_counter()
-    df = pl.read_csv(
-        path,
-        has_header=False,
-        separator="\x1f",
-        quote_char=None,
-        new_columns=["raw"],
-        schema_overrides={"raw": pl.String},
-    )
-    return time.perf_counter() - t, df.height
+@dataclass
+class Run:
+    """One size: the file, the ceiling, and the scan."""
+
+    path: Path
+    lines: int
+    mb: float
+    read_s: float
+    wall: float
+    cpu: float
+    rss_mib: float
+    tree_mib: float
+    load: float
+    summary: dict[str, Any]
+
+    @property
+    def ratio(self) -> float:
+        """Scan speed as a share of the line-read speed."""
+        return self.read_s / self.wall
 
 
-def run_scan(path: Path) -> tuple[float, int, dict[str, object]]:
-    """Wall seconds and peak RSS (KiB) of `shadowscan scan` on ``path`` in a child process."""
-    with tempfile.TemporaryDirectory() as out:
-        t = time.perf_counter()
-        subprocess.run(
-            [sys.executable, "-m", "shadowscan", "-q", "scan", str(path), "--out", out],
-            check=True,
-            stdout=subprocess.DEVNULL,
+def run_scan(path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Scan ``path`` in a child (via the helper): its measurements and summary.json."""
+    with tempfile.TemporaryDirectory(prefix="shadowscan-bench-") as out:
+        cmd = [sys.executable, "-m", "shadowscan", "-q", "scan", str(path), "--out", out]
+        helper = subprocess.run(
+            [sys.executable, "-c", _HELPER, *cmd], check=True, capture_output=True, text=True
         )
-        wall = time.perf_counter() - t
-        summary = json.loads((Path(out) / "summary.json").read_text())
-    rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return wall, rss, summary
+        measured: dict[str, Any] = json.loads(helper.stdout)
+        if measured["rc"] not in (0, 3):  # 3: findings at --fail-on, not used here
+            raise SystemExit(f"scan of {path} exited {measured['rc']}:\n{measured['stderr']}")
+        summary: dict[str, Any] = json.loads((Path(out) / "summary.json").read_text())
+    return measured, summary
+
+
+def measure(path: Path) -> Run:
+    """Ceiling then scan, on a warm page cache."""
+    warm(path)
+    read_s, lines = line_read(path)
+    load = os.getloadavg()[0]
+    measured, summary = run_scan(path)
+    return Run(
+        path=path,
+        lines=lines,
+        mb=path.stat().st_size / 1e6,
+        read_s=read_s,
+        wall=measured["wall"],
+        cpu=measured["cpu"],
+        rss_mib=measured["maxrss_kib"] / 1024,
+        tree_mib=measured["tree_kib"] / 1024,
+        load=load,
+        summary=summary,
+    )
+
+
+def describe(run: Run) -> str:
+    """The plain-text report of one run."""
+    s = run.summary
+    formats = sorted({i["format"] for i in s["inputs"]})
+    return "\n".join(
+        [
+            f"file            {run.path.name}: {run.lines:,} lines, {run.mb:,.1f} MB "
+            f"(format {', '.join(formats)})",
+            f"line read       {run.read_s:.2f} s  {run.mb / run.read_s:,.0f} MB/s  "
+            "(polars, lines only)",
+            f"scan end-to-end {run.wall:.2f} s  {run.lines / run.wall:,.0f} lines/s  "
+            f"{run.mb / run.wall:,.1f} MB/s  peak RSS {run.rss_mib:,.0f} MiB "
+            f"(process tree, sampled: {run.tree_mib:,.0f} MiB)  CPU {run.cpu:.1f} s",
+            f"ratio to line-read ceiling: {run.ratio:.1%}  (1-min load average before: "
+            f"{run.load:.1f} on {os.cpu_count()} CPUs)",
+            f"events {s['events']:,}  rejected {s['rejected']:,}  skipped {s['skipped']:,}  "
+            f"matched {s['matched']:,}  findings {s['findings']:,}",
+            f"timings {s.get('timings_s')}",
+        ]
+    )
+
+
+def table(runs: list[Run]) -> str:
+    """A Markdown table, one row per size, then the scan's own stage timings."""
+    out = [
+        "| lines | MB | scan s | lines/s | MB/s | peak RSS MiB | CPU s | line read s "
+        "| line read MB/s | scan / line read | load before |",
+        "|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
+    ]
+    for r in runs:
+        out.append(
+            f"| {r.lines:,} | {r.mb:,.0f} | {r.wall:.2f} | {r.lines / r.wall:,.0f} "
+            f"| {r.mb / r.wall:,.1f} | {r.rss_mib:,.0f} | {r.cpu:.1f} | {r.read_s:.2f} "
+            f"| {r.mb / r.read_s:,.0f} | {r.ratio:.1%} | {r.load:.1f} |"
+        )
+    stages = list(dict.fromkeys(k for r in runs for k in (r.summary.get("timings_s") or {})))
+    if stages:
+        # "startup": the scan process's wall time outside the stages it times itself
+        # (interpreter start, imports, argument parsing, exit).
+        out += ["", "| lines | startup s | " + " | ".join(f"{k} s" for k in stages) + " |"]
+        out.append("|--:|--:|" + "--:|" * len(stages))
+        for r in runs:
+            t = r.summary.get("timings_s") or {}
+            startup = r.wall - float(t.get("total", 0.0))
+            cells = " | ".join(f"{t.get(k, '')}" for k in stages)
+            out.append(f"| {r.lines:,} | {startup:.2f} | {cells} |")
+    return "\n".join(out)
 
 
 def main() -> None:
-    """Generate (if needed) and measure."""
+    """Generate (if needed) and measure each size."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--lines", type=int, default=1_000_000)
-    parser.add_argument("--file", type=Path, default=None, help="An existing log file instead.")
-    args = parser.parse_args()
-    path = args.file or HERE / "out" / f"squid_{args.lines}.log"
-    if not path.exists():
-        print(f"generating {args.lines:,} lines -> {path}", file=sys.stderr)
-        generate(args.lines, path)
-    size_mb = path.stat().st_size / 1e6
-    read_s, lines = line_read_speed(path)
-    wall, rss_kib, summary = run_scan(path)
-    print(f"file            {path.name}: {lines:,} lines, {size_mb:,.1f} MB")
-    print(f"line read       {read_s:.2f} s  {size_mb / read_s:,.0f} MB/s  (polars, lines only)")
-    print(
-        f"scan end-to-end {wall:.2f} s  {lines / wall:,.0f} lines/s  {size_mb / wall:,.1f} MB/s  "
-        f"peak RSS {rss_kib / 1024:,.0f} MiB"
+    parser.add_argument("--format", default="squid", choices=list(FORMATS))
+    parser.add_argument(
+        "--lines", type=int, action="append", help="Lines; repeat for a scaling table (1M)."
     )
-    print(f"ratio to line-read ceiling: {read_s / wall:.1%}")
-    print(f"matched {summary['matched']:,} events, {summary['findings']} findings")
-    print(f"timings {summary['timings_s']}")
+    parser.add_argument("--file", type=Path, action="append", help="Existing file(s) instead.")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--table", action="store_true", help="Print a Markdown table.")
+    parser.add_argument("--regen", action="store_true", help="Write the generated files again.")
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="Scan each file N times, keep the fastest."
+    )
+    args = parser.parse_args()
+    if args.file and args.lines:
+        parser.error("use either --file or --lines")
+    paths = args.file or [
+        ensure(args.format, n, seed=args.seed, regen=args.regen)
+        for n in (args.lines or [1_000_000])
+    ]
+    runs = []
+    for path in paths:
+        run = min((measure(path) for _ in range(args.repeat)), key=lambda r: r.wall)
+        runs.append(run)
+        expected = FORMATS[args.format]
+        got = sorted({i["format"] for i in run.summary["inputs"]})
+        if not args.file and got != [expected]:
+            print(f"warning: {path.name} was read as {got}, not {expected}", file=sys.stderr)
+        if args.table:
+            print(f"done {run.lines:,} lines: {run.wall:.1f} s", file=sys.stderr)
+        else:
+            print(describe(run) + "\n")
+    if args.table:
+        print(table(runs))
 
 
 if __name__ == "__main__":

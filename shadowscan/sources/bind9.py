@@ -16,6 +16,7 @@ from typing import ClassVar
 import polars as pl
 
 from shadowscan.sources.base import REASON, SKIP, LogParser, first_reason
+from shadowscan.sources.textfields import share_matching
 
 _TS = r"(\d{2}-[A-Za-z]{3}-\d{4} \d{2}:\d{2}:\d{2}(?:\.\d+)?)"
 _LINE = (
@@ -42,9 +43,7 @@ class Bind9Parser(LogParser):
     @classmethod
     def detect(cls, head: list[str]) -> float:
         """Share of the first lines that are BIND9 client lines."""
-        if not head:
-            return 0.0
-        return sum(1 for line in head if _DETECT.match(line)) / len(head)
+        return share_matching(head, _DETECT)
 
     def parse_lines(self, lines: pl.LazyFrame) -> pl.LazyFrame:
         """Split the client prefix, then read the query name from the message."""

@@ -33,7 +33,7 @@ import polars as pl
 from shadowscan.schema import UTC_TS
 from shadowscan.sources.base import REASON, SKIP, LogParser, first_reason
 from shadowscan.sources.normalize import normalize_user, split_url
-from shadowscan.sources.textfields import BSD_TS, bsd_syslog_ts, is_ip
+from shadowscan.sources.textfields import BSD_TS, bsd_syslog_ts, is_ip, share_matching
 
 _MSG = r"%(?:ASA|FTD|PIX|FWSM)-\d-(\d{6}):\s*(.*)$"
 _DETECT = re.compile(r"^(?:<\d+>)?.{0,120}?" + _MSG)
@@ -93,9 +93,7 @@ class CiscoAsaParser(LogParser):
     @classmethod
     def detect(cls, head: list[str]) -> float:
         """Share of the first lines that carry a ``%ASA-n-nnnnnn:`` message."""
-        if not head:
-            return 0.0
-        return sum(1 for line in head if _DETECT.match(line)) / len(head)
+        return share_matching(head, _DETECT)
 
     def _ts(self, prefix: pl.Expr) -> pl.Expr:
         with_year = prefix.str.extract(_YEAR_TS, 1).str.replace_all(r"\s+", " ")

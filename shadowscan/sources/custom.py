@@ -29,8 +29,9 @@ import polars as pl
 from shadowscan.errors import ConfigError, InputError
 from shadowscan.schema import SOURCES, UTC_TS
 from shadowscan.sources.base import REASON, SKIP, LogParser, ParseResult, first_reason, null_if
+from shadowscan.sources.jsonlines import not_an_object
 from shadowscan.sources.normalize import normalize_user, split_url
-from shadowscan.sources.textfields import map_action, split_delimited
+from shadowscan.sources.textfields import map_action, split_delimited, zoned_to_utc
 from shadowscan.yamlutil import LineDict, load_yaml
 
 KINDS = ("csv", "tsv", "jsonl")
@@ -366,7 +367,7 @@ class CustomParser(LogParser):
             values = {n: raw.str.json_path_match(_json_path(n)) for n in names}
             ts_text = values[self.spec.ts_field]
             checks = [
-                (~raw.str.strip_chars_start().str.starts_with("{"), "not a JSON object"),
+                not_an_object(),
                 (ts_text.is_null(), f"no '{self.spec.ts_field}' (or invalid JSON)"),
             ]
             return values, ts_text, checks
@@ -395,20 +396,13 @@ class CustomParser(LogParser):
             return (
                 pl.when(has_offset)
                 .then(pl.coalesce(*aware))
-                .otherwise(self._zone(pl.coalesce(*naive), tz))
+                .otherwise(zoned_to_utc(pl.coalesce(*naive), tz))
             )
         assert spec.ts_format is not None
         if "%z" in spec.ts_format or "%:z" in spec.ts_format:
             return text.str.strptime(UTC_TS, spec.ts_format, strict=False)
-        return self._zone(text.str.strptime(pl.Datetime("us"), spec.ts_format, strict=False), tz)
-
-    @staticmethod
-    def _zone(naive: pl.Expr, tz: str) -> pl.Expr:
-        return (
-            naive.dt.replace_time_zone(tz, ambiguous="earliest", non_existent="null")
-            .dt.convert_time_zone("UTC")
-            .cast(UTC_TS)
-        )
+        local = text.str.strptime(pl.Datetime("us"), spec.ts_format, strict=False)
+        return zoned_to_utc(local, tz)
 
     def parse_lines(self, lines: pl.LazyFrame) -> pl.LazyFrame:
         """Pick the mapped columns or JSON paths, then type and normalise them."""

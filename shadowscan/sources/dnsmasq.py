@@ -26,7 +26,7 @@ from typing import Any, ClassVar
 import polars as pl
 
 from shadowscan.sources.base import REASON, SKIP, LogParser, first_reason
-from shadowscan.sources.textfields import BSD_TS, bsd_syslog_ts
+from shadowscan.sources.textfields import BSD_TS, bsd_syslog_ts, share_matching
 
 _HEAD = rf"^(?:<\d+>)?({BSD_TS})\s+(?:\S+\s+)?(?:dnsmasq|pihole-FTL)(?:\[\d+\])?:\s+(.*)$"
 _DETECT = re.compile(_HEAD)
@@ -56,9 +56,7 @@ class DnsmasqParser(LogParser):
     @classmethod
     def detect(cls, head: list[str]) -> float:
         """Share of the first lines that are dnsmasq syslog lines."""
-        if not head:
-            return 0.0
-        return sum(1 for line in head if _DETECT.match(line)) / len(head)
+        return share_matching(head, _DETECT)
 
     def parse_lines(self, lines: pl.LazyFrame) -> pl.LazyFrame:
         """Read query lines; mark them blocked when a block-list answer of the name follows."""

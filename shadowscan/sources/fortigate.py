@@ -22,7 +22,7 @@ import polars as pl
 from shadowscan.schema import UTC_TS
 from shadowscan.sources.base import REASON, SKIP, LogParser, first_reason, null_if
 from shadowscan.sources.normalize import normalize_user, split_url
-from shadowscan.sources.textfields import kv_tokens, map_action, unquote
+from shadowscan.sources.textfields import kv_tokens, map_action, share_matching, unquote
 
 _DETECT = re.compile(
     r"^(?:<\d+>)?(?:.*?\s)?date=\d{4}-\d{2}-\d{2}\s+time=\d{2}:\d{2}:\d{2}\s.*"
@@ -85,9 +85,7 @@ class FortigateParser(LogParser):
     @classmethod
     def detect(cls, head: list[str]) -> float:
         """Share of the first lines with FortiOS ``date= time=`` and a device key."""
-        if not head:
-            return 0.0
-        return sum(1 for line in head if _DETECT.match(line)) / len(head)
+        return share_matching(head, _DETECT)
 
     def parse_lines(self, lines: pl.LazyFrame) -> pl.LazyFrame:
         """Tokenise the key=value pairs once, then read each wanted key."""

@@ -29,7 +29,7 @@ from typing import Any, ClassVar
 import polars as pl
 
 from shadowscan.sources.base import REASON, SKIP, LogParser, first_reason
-from shadowscan.sources.textfields import BSD_TS, bsd_syslog_ts
+from shadowscan.sources.textfields import BSD_TS, bsd_syslog_ts, share_matching
 
 _HEAD = rf"^(?:<\d+>)?\s*({BSD_TS})\s+(.*)$"
 _NAMED = r"^(?:.*?\s)?named(?:\[\d+\])?:\s+(.*)$"
@@ -60,9 +60,7 @@ class InfobloxParser(LogParser):
     @classmethod
     def detect(cls, head: list[str]) -> float:
         """Share of the first lines that are syslog lines of ``named``."""
-        if not head:
-            return 0.0
-        return sum(1 for line in head if _DETECT.match(line)) / len(head)
+        return share_matching(head, _DETECT)
 
     def parse_lines(self, lines: pl.LazyFrame) -> pl.LazyFrame:
         """Read the syslog header, then the query, response or RPZ message."""

@@ -7,7 +7,8 @@ ten fields parses every line ten times. :func:`json_fields` decodes each line on
 null when the line is not a JSON object, is invalid JSON or lacks the field.
 
 ``json_decode`` keeps the first of two equal keys where ``json_path_match`` keeps the last:
-a line in which a wanted key may be repeated is read path by path.
+a line in which a wanted key may be repeated is read path by path (so is a fraction in an
+integer field: see :func:`json_fields`).
 
 ``json_decode`` fails a whole column on one bad line (invalid JSON, or an object or array
 where a field's text was expected). The lines are then split in halves and each half
@@ -25,8 +26,9 @@ reads exactly as it did before.
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
 import polars as pl
@@ -44,10 +46,31 @@ def json_path(path: Sequence[str]) -> str:
     return "$" + "".join(f"['{key}']" for key in path)
 
 
-def with_json_fields(lines: pl.LazyFrame, paths: Mapping[str, Sequence[str]]) -> pl.LazyFrame:
+def share_of_records(head: list[str], is_record: Callable[[dict[str, Any]], bool]) -> float:
+    """The share of ``head`` lines that are JSON objects ``is_record`` accepts (0 when empty).
+
+    >>> share_of_records(['{"_path": "dns"}', '{"a": 1}', 'x', '[1]'], lambda o: "_path" in o)
+    0.25
+    """
+    if not head:
+        return 0.0
+    hits = 0
+    for line in head:
+        try:
+            obj = json.loads(line)
+        except ValueError:
+            continue
+        hits += isinstance(obj, dict) and is_record(obj)
+    return hits / len(head)
+
+
+def with_json_fields(
+    lines: pl.LazyFrame, paths: Mapping[str, Sequence[str]], *, integers: Collection[str] = ()
+) -> pl.LazyFrame:
     """``lines`` (``line_no``, ``raw``) with the :func:`json_fields` of ``raw`` beside them."""
     frame = lines.collect()
-    return pl.concat([frame, json_fields(frame["raw"], paths)], how="horizontal").lazy()
+    fields = json_fields(frame["raw"], paths, integers=integers)
+    return pl.concat([frame, fields], how="horizontal").lazy()
 
 
 def not_an_object() -> tuple[pl.Expr, str]:
@@ -55,10 +78,15 @@ def not_an_object() -> tuple[pl.Expr, str]:
     return ~pl.col("raw").str.strip_chars_start().str.starts_with("{"), "not a JSON object"
 
 
-def json_fields(raw: pl.Series, paths: Mapping[str, Sequence[str]]) -> pl.DataFrame:
+def json_fields(
+    raw: pl.Series, paths: Mapping[str, Sequence[str]], *, integers: Collection[str] = ()
+) -> pl.DataFrame:
     """One text column per ``paths`` entry (name -> key path), aligned with ``raw``.
 
     A line counts only when it starts (after blanks) with ``{``; others read as null.
+    ``integers`` names the fields the caller casts to an integer: ``json_decode`` writes
+    ``1.0`` as ``1`` where ``json_path_match`` keeps ``1.0`` (not an integer), so a line
+    with a fraction or exponent in one of them is read path by path.
     """
     for name, path in paths.items():
         if not path or any("'" in key for key in path):
@@ -66,9 +94,13 @@ def json_fields(raw: pl.Series, paths: Mapping[str, Sequence[str]]) -> pl.DataFr
     line = pl.col("raw")
     is_object = line.str.strip_chars_start().str.starts_with("{")
     # json_decode keeps the first of two equal keys, json_path_match (and Python's json)
-    # the last: a line that may repeat a wanted key is read path by path.
+    # the last: a line that may repeat a wanted key is read path by path, as is one with a
+    # non-integral number in an integer field.
     keys = sorted({key for path in paths.values() for key in path})
-    repeats = pl.any_horizontal(line.str.count_matches(f'"{re.escape(k)}"\\s*:') > 1 for k in keys)
+    repeats = pl.any_horizontal(
+        *[line.str.count_matches(f'"{re.escape(k)}"\\s*:') > 1 for k in keys],
+        *[line.str.contains(f'"{re.escape(paths[n][-1])}"\\s*:\\s*-?\\d+[.eE]') for n in integers],
+    )
     split = raw.to_frame("raw").select(
         pl.when(is_object & ~repeats).then(line).alias("fast"),
         pl.when(is_object & repeats).then(line).alias("slow"),

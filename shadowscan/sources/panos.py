@@ -24,7 +24,7 @@ import polars as pl
 
 from shadowscan.sources.base import REASON, SKIP, LogParser, first_reason, null_if
 from shadowscan.sources.normalize import normalize_user, split_url
-from shadowscan.sources.textfields import field, map_action, split_delimited
+from shadowscan.sources.textfields import field, map_action, share_matching, split_delimited
 
 #: The CSV record: FUTURE_USE, receive time, serial, type, subtype, ...
 _RECORD = r"(\d+,\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2},[^,]*,[A-Z][A-Z0-9-]+,.*)$"
@@ -71,9 +71,7 @@ class PanosParser(LogParser):
     @classmethod
     def detect(cls, head: list[str]) -> float:
         """Share of the first lines that carry a PAN-OS CSV record."""
-        if not head:
-            return 0.0
-        return sum(1 for line in head if _DETECT.match(line)) / len(head)
+        return share_matching(head, _DETECT)
 
     def parse_lines(self, lines: pl.LazyFrame) -> pl.LazyFrame:
         """Cut the syslog header off, split the CSV, pick the documented positions."""

@@ -30,6 +30,7 @@ from shadowscan.sources.base import (
     null_if,
 )
 from shadowscan.sources.normalize import normalize_host, normalize_user, split_fields, split_url
+from shadowscan.sources.textfields import share_matching
 
 _DETECT = re.compile(
     r"^\d{9,11}(?:\.\d+)?\s+-?\d+\s+\S+\s+\d+\s+[A-Z_]+/\d{3}\s+\d+\s+\d+\s+(?:\d+|-)\s+"
@@ -76,9 +77,7 @@ class SquidCustomParser(LogParser):
     @classmethod
     def detect(cls, head: list[str]) -> float:
         """Share of the first lines that have the extended layout (client port, 5 sizes)."""
-        if not head:
-            return 0.0
-        return sum(1 for line in head if _DETECT.match(line)) / len(head)
+        return share_matching(head, _DETECT)
 
     def parse_lines(self, lines: pl.LazyFrame) -> pl.LazyFrame:
         """Split on whitespace (quoted fields whole), pick fields by position."""

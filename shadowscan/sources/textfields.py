@@ -21,6 +21,8 @@ from datetime import datetime, timedelta
 
 import polars as pl
 
+from shadowscan.schema import UTC_TS
+
 #: A BSD syslog time stamp: ``Jan 23 23:59:11`` (a space-padded day is allowed).
 BSD_TS = r"[A-Z][a-z]{2} +\d{1,2} \d{2}:\d{2}:\d{2}"
 #: How far ahead of the reference time a year-less time stamp may be before it is taken to
@@ -45,6 +47,19 @@ def split_delimited(expr: pl.Expr, delimiter: str, *, quote: str = '"') -> pl.Ex
     quoted = e.str.starts_with(quote) & e.str.ends_with(quote) & (e.str.len_chars() >= 2)
     inner = e.str.slice(1, e.str.len_chars() - 2).str.replace_all(quote * 2, quote, literal=True)
     return fields.list.eval(pl.when(quoted).then(inner).otherwise(e))
+
+
+def share_matching(head: list[str], pattern: re.Pattern[str]) -> float:
+    """The share of ``head`` lines that ``pattern`` matches at their start (0 when empty).
+
+    What most ``detect`` methods return: a format is as certain as its lines look like it.
+
+    >>> share_matching(["a1", "b2", "a3", "c"], re.compile("a"))
+    0.5
+    """
+    if not head:
+        return 0.0
+    return sum(1 for line in head if pattern.match(line)) / len(head)
 
 
 def field(fields: pl.Expr, index: int) -> pl.Expr:
@@ -82,6 +97,19 @@ def unquote(value: pl.Expr) -> pl.Expr:
     return pl.when(quoted).then(inner).otherwise(value)
 
 
+def zoned_to_utc(naive: pl.Expr, tz: str) -> pl.Expr:
+    """A naive datetime read as wall-clock time in ``tz``, converted to UTC.
+
+    An ambiguous time (the hour a clock turns back) is the earlier one; a time that does not
+    exist (the hour it skips) is null, so the line is rejected as a bad time stamp.
+    """
+    return (
+        naive.dt.replace_time_zone(tz, ambiguous="earliest", non_existent="null")
+        .dt.convert_time_zone("UTC")
+        .cast(UTC_TS)
+    )
+
+
 def bsd_syslog_ts(text: pl.Expr, reference: datetime, *, tz: str = "UTC") -> pl.Expr:
     """A year-less syslog time stamp (``Jan 23 23:59:11``) as UTC, read in ``tz``.
 
@@ -96,11 +124,7 @@ def bsd_syslog_ts(text: pl.Expr, reference: datetime, *, tz: str = "UTC") -> pl.
         naive = (pl.lit(f"{year} ") + norm).str.strptime(
             pl.Datetime("us"), "%Y %b %d %H:%M:%S%.f", strict=False
         )
-        return (
-            naive.dt.replace_time_zone(tz, ambiguous="earliest", non_existent="null")
-            .dt.convert_time_zone("UTC")
-            .cast(pl.Datetime("us", "UTC"))
-        )
+        return zoned_to_utc(naive, tz)
 
     this_year = in_year(reference.year)
     limit = reference + FUTURE_SLACK

@@ -24,7 +24,7 @@ import polars as pl
 from shadowscan.schema import UTC_TS
 from shadowscan.sources.base import REASON, SKIP, LogParser, first_reason, null_if
 from shadowscan.sources.normalize import normalize_user
-from shadowscan.sources.textfields import field, map_action
+from shadowscan.sources.textfields import field, map_action, share_matching
 
 _Q = r'"(?:[^"]|"")*"'
 _DETECT = re.compile(
@@ -46,9 +46,7 @@ class UmbrellaDnsParser(LogParser):
     @classmethod
     def detect(cls, head: list[str]) -> float:
         """Share of the first lines that open like an Umbrella DNS record."""
-        if not head:
-            return 0.0
-        return sum(1 for line in head if _DETECT.match(line)) / len(head)
+        return share_matching(head, _DETECT)
 
     def parse_lines(self, lines: pl.LazyFrame) -> pl.LazyFrame:
         """Take the quoted fields in order (all Umbrella fields are quoted)."""

@@ -23,6 +23,7 @@ import polars as pl
 
 from shadowscan.sources.base import REASON, SKIP, LogParser, first_reason, null_if
 from shadowscan.sources.normalize import normalize_host, normalize_user, split_fields, split_url
+from shadowscan.sources.textfields import share_matching
 
 _POS = {
     "ts_": 0,
@@ -85,9 +86,7 @@ class UmbrellaProxyParser(LogParser):
     @classmethod
     def detect(cls, head: list[str]) -> float:
         """Share of the first lines that open like a proxy record (time, 5 fields, action, URL)."""
-        if not head:
-            return 0.0
-        return sum(1 for line in head if _DETECT.match(line)) / len(head)
+        return share_matching(head, _DETECT)
 
     def parse_lines(self, lines: pl.LazyFrame) -> pl.LazyFrame:
         """Split the quoted CSV; pick fields by the documented positions."""

@@ -25,6 +25,7 @@ from typing import ClassVar
 import polars as pl
 
 from shadowscan.sources.base import REASON, SKIP, LogParser, first_reason
+from shadowscan.sources.textfields import share_matching
 
 _DATE = r"\d{1,4}[/.\-]\d{1,2}[/.\-]\d{1,4}"
 _STAMP = rf"({_DATE} \d{{1,2}}:\d{{2}}:\d{{2}}(?: [AP]M)?)"
@@ -66,7 +67,7 @@ class WindowsDnsParser(LogParser):
             for line in head
         ):
             return 1.0
-        return sum(1 for line in head if _DETECT_PACKET.match(line)) / len(head)
+        return share_matching(head, _DETECT_PACKET)
 
     def parse_lines(self, lines: pl.LazyFrame) -> pl.LazyFrame:
         """Read packet lines; keep queries received from clients."""

@@ -7,13 +7,12 @@ or ISO 8601 (json-streaming-logs). Zeek logs UTC.
 
 from __future__ import annotations
 
-import json
 from typing import Any, ClassVar
 
 import polars as pl
 
 from shadowscan.sources.base import REASON, SKIP, LogParser, epoch_to_utc, first_reason, null_if
-from shadowscan.sources.jsonlines import not_an_object, with_json_fields
+from shadowscan.sources.jsonlines import not_an_object, share_of_records, with_json_fields
 
 _WANTED = {"ts": "ts_", "id.orig_h": "src_ip", "query": "query"}
 
@@ -103,19 +102,10 @@ class ZeekDnsJsonParser(LogParser):
     @classmethod
     def detect(cls, head: list[str]) -> float:
         """Share of the first lines that are JSON objects of a Zeek DNS record."""
-        if not head:
-            return 0.0
-        hits = 0
-        for line in head:
-            try:
-                obj = json.loads(line)
-            except ValueError:
-                continue
-            if not isinstance(obj, dict):
-                continue
-            if obj.get("_path") == "dns" or {"id.orig_h", "query", "qtype_name"} <= obj.keys():
-                hits += 1
-        return hits / len(head)
+        dns_keys = {"id.orig_h", "query", "qtype_name"}
+        return share_of_records(
+            head, lambda obj: obj.get("_path") == "dns" or dns_keys <= obj.keys()
+        )
 
     def parse_lines(self, lines: pl.LazyFrame) -> pl.LazyFrame:
         """Decode ``ts``, ``id.orig_h`` and ``query`` (one JSON parse per line)."""

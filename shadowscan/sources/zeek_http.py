@@ -15,13 +15,12 @@ The dns.log is read by :mod:`shadowscan.sources.zeek`.
 
 from __future__ import annotations
 
-import json
 from typing import Any, ClassVar
 
 import polars as pl
 
 from shadowscan.sources.base import REASON, SKIP, LogParser, first_reason, null_if
-from shadowscan.sources.jsonlines import not_an_object, with_json_fields
+from shadowscan.sources.jsonlines import not_an_object, share_of_records, with_json_fields
 from shadowscan.sources.normalize import normalize_user, split_url
 from shadowscan.sources.zeek import _header_value, tsv_layout, zeek_ts
 
@@ -62,6 +61,8 @@ class _ZeekLog(LogParser):
     wanted: ClassVar[tuple[str, ...]]
     #: JSON keys that only this log has (used when a JSON line has no ``_path``).
     json_keys: ClassVar[frozenset[str]]
+    #: Wanted fields read as integers.
+    integers: ClassVar[tuple[str, ...]] = ()
 
     @staticmethod
     def build(f: dict[str, pl.Expr]) -> dict[str, pl.Expr]:
@@ -121,26 +122,21 @@ class _ZeekJson(_ZeekLog):
     @classmethod
     def detect(cls, head: list[str]) -> float:
         """Share of the first lines that are JSON records of this log."""
-        if not head:
-            return 0.0
-        hits = 0
-        for line in head:
-            try:
-                obj = json.loads(line)
-            except ValueError:
-                continue
-            if not isinstance(obj, dict) or "ts" not in obj or "id.orig_h" not in obj:
-                continue
+
+        def is_record(obj: dict[str, Any]) -> bool:
+            if "ts" not in obj or "id.orig_h" not in obj:
+                return False
             if "_path" in obj:
-                hits += obj["_path"] == cls.path
-            elif cls.json_keys & obj.keys():
-                hits += 1
-        return hits / len(head)
+                return bool(obj["_path"] == cls.path)
+            return bool(cls.json_keys & obj.keys())
+
+        return share_of_records(head, is_record)
 
     def parse_lines(self, lines: pl.LazyFrame) -> pl.LazyFrame:
         """Decode the wanted fields (one JSON parse per line)."""
         names = ("ts", "id.orig_h", "id.resp_h", *self.wanted)
-        p = with_json_fields(lines, {f"_j_{name}": (name,) for name in names})
+        paths = {f"_j_{name}": (name,) for name in names}
+        p = with_json_fields(lines, paths, integers=[f"_j_{name}" for name in self.integers])
         f = {name: pl.col(f"_j_{name}") for name in names}
         return self.select(
             p,
@@ -195,6 +191,7 @@ class ZeekHttpJsonParser(_ZeekJson):
     path = "http"
     wanted = _HTTP_WANTED
     json_keys = frozenset({"trans_depth", "request_body_len", "response_body_len"})
+    integers = ("status_code", "request_body_len", "response_body_len")
     build = staticmethod(_http)
 
 
@@ -247,6 +244,7 @@ class ZeekConnJsonParser(_ZeekJson):
     path = "conn"
     wanted = ("orig_bytes", "resp_bytes")
     json_keys = frozenset({"conn_state", "orig_ip_bytes", "resp_ip_bytes"})
+    integers = ("orig_bytes", "resp_bytes")
     build = staticmethod(_conn)
 
 

@@ -28,7 +28,7 @@ from typing import Any, ClassVar
 import polars as pl
 
 from shadowscan.sources.base import REASON, SKIP, LogParser, epoch_to_utc, first_reason, null_if
-from shadowscan.sources.jsonlines import not_an_object, with_json_fields
+from shadowscan.sources.jsonlines import not_an_object, share_of_records, with_json_fields
 from shadowscan.sources.normalize import normalize_host, normalize_user, split_fields, split_url
 
 _NONE = ("", "-", "None", "NA", "N/A")
@@ -155,22 +155,15 @@ class ZscalerNssJsonParser(LogParser):
     @classmethod
     def detect(cls, head: list[str]) -> float:
         """Share of the first lines that are NSS web JSON records."""
-        if not head:
-            return 0.0
-        hits = 0
-        for line in head:
-            try:
-                obj = json.loads(line)
-            except ValueError:
-                continue
-            if not isinstance(obj, dict):
-                continue
+
+        def is_record(obj: dict[str, Any]) -> bool:
             wrapped = obj.get("sourcetype") == "zscalernss-web" and isinstance(
                 obj.get("event"), dict
             )
             bare = len(_JSON_KEYS & obj.keys()) >= 4 and ("eurl" in obj or "url" in obj)
-            hits += wrapped or bare
-        return hits / len(head)
+            return wrapped or bare
+
+        return share_of_records(head, is_record)
 
     def parse_lines(self, lines: pl.LazyFrame) -> pl.LazyFrame:
         """Decode the NSS fields, one JSON parse per line (under ``event`` when wrapped)."""
@@ -178,7 +171,8 @@ class ZscalerNssJsonParser(LogParser):
         f = {key: pl.col(f"_j_{key}") for key in _JSON_FIELDS}
         f["url"] = pl.coalesce(f["eurl"], f["url"])
         ev = _events(f, self)
-        return with_json_fields(lines, paths).select(
+        integers = ("_j_respcode", "_j_reqsize", "_j_respsize")
+        return with_json_fields(lines, paths, integers=integers).select(
             "line_no",
             "raw",
             *[expr.alias(name) for name, expr in ev.items()],
