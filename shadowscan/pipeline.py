@@ -6,6 +6,7 @@ only in what they do with each chunk's events and rejects (the sinks).
 
 from __future__ import annotations
 
+import io
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -125,6 +126,19 @@ def enrich(matched: pl.DataFrame, ctx: Context) -> pl.DataFrame:
     )
 
 
+def compact(frame: pl.DataFrame) -> pl.DataFrame:
+    """A copy holding only its own rows' data.
+
+    A filtered frame's string columns still point into the whole chunk's buffers, so
+    keeping a few per cent of each chunk would keep every chunk alive (memory growing
+    with the input). An Arrow IPC round trip writes only the referenced bytes.
+    """
+    buffer = io.BytesIO()
+    frame.write_ipc(buffer, compression="uncompressed")
+    buffer.seek(0)
+    return pl.read_ipc(buffer)
+
+
 @dataclass(frozen=True)
 class FileSlice:
     """Which bytes of a plain file to read (the store ingests appended tails)."""
@@ -209,8 +223,10 @@ def process_file(
         matched = annotated.filter(hit)
         if matched.height:
             report.matched += matched.height
-            outcome.matches.append(enrich(matched, ctx))
-        outcome.signals.append(signal_rows(annotated.filter(~hit)))
+            outcome.matches.append(compact(enrich(matched, ctx)))
+        signals = signal_rows(annotated.filter(~hit))
+        if signals.height:
+            outcome.signals.append(compact(signals))
     report.lines_read = stats.lines
     _notes(report, stats, fmt)
     return outcome
