@@ -228,20 +228,45 @@ def board_findings(
     return findings, facts
 
 
-def reveal(pseudonyms: list[str], directory: Directory, key: bytes) -> pl.DataFrame:
-    """Who each pseudonym is, by recomputing the HMAC over every identity of ``directory``.
+def reveal(
+    pseudonyms: list[str],
+    directory: Directory | None,
+    key: bytes,
+    *,
+    logged: pl.DataFrame | None = None,
+) -> pl.DataFrame:
+    """Who each pseudonym is, by recomputing the HMAC over every known identity.
 
-    Rows come back in the order asked: ``pseudonym, user, department, via`` where ``via``
-    is the identity that matched (the person, or an alias/email/normalised name for runs
-    made without this directory); ``user`` is null when no identity matches.
+    Identities come from ``directory`` (people, aliases, emails) and from ``logged``
+    (a store's matches: ``user``, ``person``, ``department``, as logged). Rows come back
+    in the order asked: ``pseudonym, user, department, via`` where ``via`` is the identity
+    that matched; ``user`` is null when no identity matches.
     """
-    people = directory.people.select("user", "department")
-    candidates = pl.concat(
-        [
+    parts = []
+    people = pl.DataFrame(schema={"user": pl.String, "department": pl.String})
+    if directory is not None:
+        people = directory.people.select("user", "department")
+        parts += [
             people.select(pl.col("user").alias("_identity"), "user"),
             directory.keys.select(pl.col("key").alias("_identity"), "user"),
         ]
-    ).unique("_identity", keep="first", maintain_order=True)
+    if logged is not None and logged.height:
+        seen = (
+            logged.with_columns(user_key(pl.col("user"), pl.col("person")).alias("_identity"))
+            .filter(pl.col("_identity").is_not_null())
+            .group_by("_identity")
+            .agg(
+                pl.coalesce("person", "_identity").first().alias("user"),
+                pl.col("department").mode().sort().first().alias("department"),
+            )
+        )
+        parts.append(seen.select("_identity", "user"))
+        people = pl.concat([people, seen.select("user", "department")]).unique(
+            "user", keep="first", maintain_order=True
+        )
+    if not parts:
+        raise ValueError("reveal needs a directory or a store's matches")
+    candidates = pl.concat(parts).unique("_identity", keep="first", maintain_order=True)
     table = _mapping(key, candidates["_identity"]).join(candidates, on="_identity")
     asked = pl.DataFrame({"pseudonym": pseudonyms}, schema={"pseudonym": pl.String})
     return (

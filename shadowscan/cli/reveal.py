@@ -14,6 +14,7 @@ from rich.table import Table
 from shadowscan.cli.common import EXIT_ERROR, handle_errors, output_format_option
 from shadowscan.identity import Directory
 from shadowscan.privacy import load_key, reveal
+from shadowscan.store import Store
 
 log = logging.getLogger("shadowscan")
 
@@ -22,25 +23,40 @@ log = logging.getLogger("shadowscan")
 @click.argument("pseudonyms", nargs=-1, required=True)
 @click.option(
     "--directory",
-    required=True,
     type=click.Path(path_type=Path, dir_okay=False),
     help="The people directory the scan used (CSV or Parquet).",
 )
+@click.option(
+    "--store",
+    "store_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="A store: every identity its matches logged is tried too.",
+)
 @output_format_option("table", "json")
 @handle_errors
-def reveal_command(pseudonyms: tuple[str, ...], directory: Path, output_format: str) -> None:
+def reveal_command(
+    pseudonyms: tuple[str, ...], directory: Path | None, store_dir: Path | None, output_format: str
+) -> None:
     """Say who each PSEUDONYM is (authorised re-identification).
 
-    Recomputes the keyed pseudonym of every identity in --directory with the key in
-    SHADOWSCAN_PSEUDONYM_KEY (the one the scan used) and prints the matches. Exits 1 when
-    a pseudonym matches nobody (another key, or a person missing from the directory).
+    Recomputes the keyed pseudonym of every identity in --directory and/or every name a
+    store's matches logged (--store) with the key in SHADOWSCAN_PSEUDONYM_KEY (the one the
+    run used) and prints the matches. Exits 1 when a pseudonym matches nobody (another
+    key, or a person in neither source).
 
     \b
     Example:
-      SHADOWSCAN_PSEUDONYM_KEY=... shadowscan reveal p-6664a42048c6d6d7 --directory users.csv
+      SHADOWSCAN_PSEUDONYM_KEY=... shadowscan reveal p-6664a42048c6d6d7 --store store/
     """
+    if directory is None and store_dir is None:
+        raise click.UsageError("give --directory FILE, --store DIR, or both")
     key = load_key()
-    table = reveal(list(pseudonyms), Directory.load(directory), key)
+    table = reveal(
+        list(pseudonyms),
+        Directory.load(directory) if directory else None,
+        key,
+        logged=Store(store_dir).read("matches") if store_dir else None,
+    )
     log.info("re-identification of %d pseudonym(s) requested", len(pseudonyms))
     rows = table.to_dicts()
     if output_format == "json":
@@ -56,7 +72,8 @@ def reveal_command(pseudonyms: tuple[str, ...], directory: Path, output_format: 
     unknown = [r["pseudonym"] for r in rows if r["user"] is None]
     if unknown:
         click.echo(
-            f"Error: {len(unknown)} pseudonym(s) match nobody in {directory}: "
+            f"Error: {len(unknown)} pseudonym(s) match nobody in "
+            f"{' or '.join(str(x) for x in (directory, store_dir) if x)}: "
             f"{', '.join(unknown)} (check SHADOWSCAN_PSEUDONYM_KEY is the scan's key and "
             "--directory the scan's directory)",
             err=True,

@@ -114,3 +114,23 @@ def test_min_cell_users_option_is_noted(tmp_path: Path) -> None:
     cells = json.loads((tmp_path / "summary.json").read_text())["privacy"]["small_cells"]
     assert cells["min_cell_users"] == 5
     assert cells["merged_cells"] > 0
+
+
+def test_reveal_from_a_store(tmp_path: Path) -> None:
+    """With --store, the names a store's matches logged are re-identified too."""
+    store = tmp_path / "st"
+    logs = SAMPLE / "proxy" / "access.log"
+    assert CliRunner().invoke(main, ["ingest", str(logs), "--store", str(store)]).exit_code == 0
+    p = pseudonym(KEY.encode(), "svc-jenkins")  # in the logs, not in the directory
+    result = CliRunner().invoke(
+        main, ["reveal", p, "--store", str(store), "--format", "json"], env=ENV
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["user"] == "svc-jenkins"
+
+
+def test_reveal_needs_a_source() -> None:
+    """Neither --directory nor --store is a usage error."""
+    result = CliRunner().invoke(main, ["reveal", "p-0000000000000000"], env=ENV)
+    assert result.exit_code == 2
+    assert "give --directory FILE, --store DIR, or both" in result.output
