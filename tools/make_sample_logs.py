@@ -1859,12 +1859,14 @@ query log from the HQ resolvers (`dns/queries.log`, client IPs only, including
 guest Wi-Fi and unmapped addresses), a gzipped Zeek `dns.log` from the Lyon
 office (`zeek/dns.log.gz`), the directory files `users.csv` and `subnets.csv`
 (a few proxy users are deliberately missing from `users.csv`, to show the
-fallback to the subnet), and the sanction policy `policy.yaml`. Roughly
+fallback to the subnet), DHCP leases and VPN sessions (`leases.csv`, so an
+IP resolves to the user who held it at the event's time), and the sanction
+policy `policy.yaml`. Roughly
 15-20 % of the traffic goes to AI services; the rest is ordinary web traffic.
 Everything is generated, deterministically, by `python tools/make_sample_logs.py`
 (rerunning it reproduces the same bytes). Run
 `shadowscan scan sample_logs/ --out report/`: the scan picks up `users.csv`,
-`subnets.csv` and `policy.yaml` from this folder automatically.
+`subnets.csv`, `leases.csv` and `policy.yaml` from this folder automatically.
 """
 
 
