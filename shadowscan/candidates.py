@@ -59,10 +59,13 @@ _HOST: Final = re.compile(r"^(?:\*\.)?[a-z0-9_](?:[a-z0-9_.-]*[a-z0-9_])?$")
 
 def signal_rows(unmatched: pl.DataFrame) -> pl.DataFrame:
     """The unmatched events that carry at least one AI signal, with the signals flagged."""
+    # Host signals are tested once per distinct host (hosts repeat far more than rows).
+    hosts = unmatched.select(pl.col("host").drop_nulls().unique())
+    worded = hosts.filter(pl.col("host").str.contains(MODEL_WORDS))["host"].implode()
     flagged = unmatched.select(*_COLUMNS).with_columns(
         pl.col("url_path").str.contains(API_PATH).fill_null(False).alias("api_path"),
         pl.col("user_agent").str.contains(SDK_AGENT).fill_null(False).alias("sdk_user_agent"),
-        pl.col("host").str.contains(MODEL_WORDS).fill_null(False).alias("model_words"),
+        pl.col("host").is_in(worded).fill_null(False).alias("model_words"),
         pl.col("host").str.ends_with(".ai").fill_null(False).alias("ai_tld"),
     )
     return flagged.filter(pl.any_horizontal(*_ROW_SIGNALS))

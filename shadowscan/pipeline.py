@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import io
 import logging
+from collections import deque
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -25,6 +27,7 @@ from shadowscan.match.compile import CompiledCatalog, compile_catalog
 from shadowscan.match.matcher import annotate
 from shadowscan.policy import Policy
 from shadowscan.sources import REGISTRY
+from shadowscan.sources.base import LogParser, ParseResult
 from shadowscan.sources.reader import (
     CHUNK_BYTES,
     ReadStats,
@@ -42,6 +45,11 @@ REJECT_RATIO_WARN = 0.05
 WHOLE_FILE_BYTES = 1 << 40
 #: At most this many rejected lines per file are kept; all are counted.
 MAX_REJECTS_WRITTEN = 100_000
+#: Chunks of one file parsed and matched at the same time (polars releases the GIL, so
+#: several chunks keep the cores busy where one chunk's expressions alone do not). Memory
+#: stays bounded: at most this many chunks in work plus the one being read. Measured on
+#: 2 cores (Squid, 5M lines): 3 x 16 MiB chunks as fast as 2 x 32 MiB, ~25 % less memory.
+CHUNKS_IN_FLIGHT = 3
 
 Sink = Callable[[pl.DataFrame], None]
 
@@ -204,32 +212,84 @@ def process_file(
         first_line=part.first_line,
         end=part.end,
     )
-    for chunk in chunks:
-        result = parser.parse(chunk)
-        report.events += result.events.height
-        report.rejected += result.rejects.height
-        report.skipped += result.skipped
-        if result.rejects.height and report.rejects_written < MAX_REJECTS_WRITTEN:
-            kept = result.rejects.head(MAX_REJECTS_WRITTEN - report.rejects_written)
-            on_rejects(kept)
-            report.rejects_written += kept.height
-        if result.events.is_empty():
-            continue
-        coverage.add(fmt, result.events)
-        annotated = annotate(result.events, ctx.cc)
-        if on_events is not None:
-            on_events(annotated)
-        hit = annotated["service_id"].is_not_null()
-        matched = annotated.filter(hit)
-        if matched.height:
-            report.matched += matched.height
-            outcome.matches.append(compact(enrich(matched, ctx)))
-        signals = signal_rows(annotated.filter(~hit))
-        if signals.height:
-            outcome.signals.append(compact(signals))
+    with ThreadPoolExecutor(CHUNKS_IN_FLIGHT, thread_name_prefix="shadowscan-chunk") as pool:
+        # Results are taken in submission order, so line numbers, rejects and kept frames
+        # come out exactly as a one-chunk-at-a-time loop would give them.
+        work: deque[Future[_ChunkOut]] = deque()
+        for chunk in chunks:
+            work.append(pool.submit(_process_chunk, chunk, parser, ctx, on_events is not None))
+            if len(work) >= CHUNKS_IN_FLIGHT:
+                _take(
+                    work.popleft().result(), fmt, report, outcome, coverage, on_rejects, on_events
+                )
+        while work:
+            _take(work.popleft().result(), fmt, report, outcome, coverage, on_rejects, on_events)
     report.lines_read = stats.lines
     _notes(report, stats, fmt)
     return outcome
+
+
+@dataclass
+class _ChunkOut:
+    """One chunk parsed, matched and enriched (the part that may run in a worker thread)."""
+
+    result: ParseResult
+    annotated: pl.DataFrame | None = None
+    matched: pl.DataFrame | None = None
+    matched_rows: int = 0
+    signals: pl.DataFrame | None = None
+
+
+def _process_chunk(
+    chunk: pl.DataFrame, parser: LogParser, ctx: Context, keep_annotated: bool
+) -> _ChunkOut:
+    """Parse, match and enrich one chunk; touches nothing shared but read-only state."""
+    out = _ChunkOut(parser.parse(chunk))
+    events = out.result.events
+    if events.is_empty():
+        return out
+    annotated = annotate(events, ctx.cc)
+    if keep_annotated:
+        out.annotated = annotated
+    hit = annotated["service_id"].is_not_null()
+    matched = annotated.filter(hit)
+    if matched.height:
+        out.matched_rows = matched.height
+        out.matched = compact(enrich(matched, ctx))
+    signals = signal_rows(annotated.filter(~hit))
+    if signals.height:
+        out.signals = compact(signals)
+    return out
+
+
+def _take(
+    done: _ChunkOut,
+    fmt: str,
+    report: FileReport,
+    outcome: FileOutcome,
+    coverage: Coverage,
+    on_rejects: Sink,
+    on_events: Sink | None,
+) -> None:
+    """Book one processed chunk, in file order: counts, rejects, coverage, kept frames."""
+    result = done.result
+    report.events += result.events.height
+    report.rejected += result.rejects.height
+    report.skipped += result.skipped
+    if result.rejects.height and report.rejects_written < MAX_REJECTS_WRITTEN:
+        kept = result.rejects.head(MAX_REJECTS_WRITTEN - report.rejects_written)
+        on_rejects(kept)
+        report.rejects_written += kept.height
+    if result.events.is_empty():
+        return
+    coverage.add(fmt, result.events)
+    if on_events is not None and done.annotated is not None:
+        on_events(done.annotated)
+    if done.matched is not None:
+        report.matched += done.matched_rows
+        outcome.matches.append(done.matched)
+    if done.signals is not None:
+        outcome.signals.append(done.signals)
 
 
 def _notes(report: FileReport, stats: ReadStats, fmt: str) -> None:

@@ -93,19 +93,29 @@ def annotate(events: pl.DataFrame, cc: CompiledCatalog) -> pl.DataFrame:
     dom = _match_domains(suffixes, cc)
     url = _match_urls(events, suffixes, cc)
     ua = _match_user_agents(events, cc)
-    out = (
-        events.with_columns(pl.col("app").str.to_lowercase().alias("_app_key"))
-        .join(dom, on="host", how="left", maintain_order="left")
-        .join(url, on=["host", "url_path"], how="left", nulls_equal=False, maintain_order="left")
-        .join(
-            cc.saas_apps.rename({"service_id": "_saas"}),
-            left_on="_app_key",
-            right_on="app_key",
-            how="left",
-            maintain_order="left",
-        )
-        .join(ua, on="user_agent", how="left", maintain_order="left")
-    )
+    saas = cc.saas_apps.rename({"service_id": "_saas"})
+    if events["app"].null_count() == events.height:  # no app names: nothing to join
+        saas = saas.clear()
+    out = events.with_columns(pl.col("app").str.to_lowercase().alias("_app_key"))
+    # A left join on a table with no rows only adds a null column: skip the row-level
+    # join then (most chunks match no URL rule, user agent or SaaS app).
+    for table, left_on, right_on, name in (
+        (dom, ["host"], ["host"], "_dom"),
+        (url, ["host", "url_path"], ["host", "url_path"], "_url"),
+        (saas, ["_app_key"], ["app_key"], "_saas"),
+        (ua, ["user_agent"], ["user_agent"], "_ua"),
+    ):
+        if table.is_empty():
+            out = out.with_columns(pl.lit(None, dtype=pl.String).alias(name))
+        else:
+            out = out.join(
+                table,
+                left_on=left_on,
+                right_on=right_on,
+                how="left",
+                nulls_equal=False,
+                maintain_order="left",
+            )
     kind = (
         pl.when(pl.col("_url").is_not_null())
         .then(pl.lit("url"))

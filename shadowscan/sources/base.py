@@ -22,6 +22,8 @@ from shadowscan.sources.normalize import normalize_host
 #: fine) and whether it is skipped (blank, comment, header).
 REASON = "_reason"
 SKIP = "_skip"
+#: A host that normalize_host leaves as it is, but for a ``:port`` (group 1: without it).
+_CLEAN_HOST = r"^([a-z0-9_.\-]*[a-z0-9_\-])(?::[0-9]*)?$"
 
 
 @dataclass(frozen=True)
@@ -95,10 +97,15 @@ class LogParser(ABC):
                 .otherwise(pl.col(REASON))
                 .alias(REASON)
             )
-        skipped = out.filter(pl.col(SKIP)).height
-        rest = out.filter(~pl.col(SKIP))
-        bad = rest.filter(pl.col(REASON).is_not_null())
-        good = rest.filter(pl.col(REASON).is_null())
+        skipped, bad_rows = out.select(pl.col(SKIP).sum(), pl.col(REASON).is_not_null().sum()).row(
+            0
+        )
+        if skipped == 0 and bad_rows == 0:  # the common chunk: every line an event, no copies
+            good, bad = out, out.clear()
+        else:
+            rest = out.filter(~pl.col(SKIP))
+            bad = rest.filter(pl.col(REASON).is_not_null())
+            good = rest.filter(pl.col(REASON).is_null())
         events = conform(
             good.with_columns(
                 pl.lit(self.source).alias("source"),
@@ -135,7 +142,18 @@ def _normalise_hosts(out: pl.DataFrame) -> pl.DataFrame:
     if "host" not in out.columns:
         return out
     distinct = out.select(pl.col("host").unique().drop_nulls())
-    table = distinct.with_columns(normalize_host(pl.col("host")).alias("_host"))
+    # Most hosts are already clean (lower case, no scheme/path/userinfo, at most a port):
+    # for those normalize_host only drops the port, so one regex decides and the chain of
+    # normalising expressions runs on the rest alone.
+    clean = pl.col("host").str.extract(_CLEAN_HOST, 1)
+    distinct = distinct.with_columns(clean.alias("_host"))
+    done = distinct.filter(pl.col("_host").is_not_null()).with_columns(
+        pl.when(pl.col("_host") != "-").then(pl.col("_host")).alias("_host")
+    )
+    rest = distinct.filter(pl.col("_host").is_null()).with_columns(
+        normalize_host(pl.col("host")).alias("_host")
+    )
+    table = pl.concat([done, rest])
     return (
         out.join(table, on="host", how="left", maintain_order="left")
         .drop("host")

@@ -21,7 +21,8 @@ import zstandard
 
 from shadowscan.errors import InputError
 
-CHUNK_BYTES = 32 * 1024 * 1024
+#: Bytes of text per chunk (about 118,000 Squid lines); see pipeline.CHUNKS_IN_FLIGHT.
+CHUNK_BYTES = 16 * 1024 * 1024
 #: Blocks are read in pieces, so a broken stream loses at most its last piece.
 _PIECE = 1024 * 1024
 #: Above this, a plain-file read asks for "the rest" rather than preallocating the size.
@@ -114,18 +115,32 @@ class ReadStats:
     notes: list[str] = field(default_factory=list)
 
 
-def _decode(block: bytes, stats: ReadStats) -> pl.Series:
-    """The lines of ``block`` (no ``\\n``, no trailing ``\\r``), exactly one per line.
+#: Prefixes polars' CSV reader takes for compressed bytes (gzip, zstd, zlib) and would try
+#: to decompress: a chunk of text lines starting so (``x^`` is plain ASCII) is decoded
+#: by the exact path instead.
+_SNIFFED = (b"\x1f\x8b", b"\x28\xb5\x2f\xfd", b"\x78\x01", b"\x78\x5e", b"\x78\x9c", b"\x78\xda")
+
+
+def _decode(block: bytes, stats: ReadStats, end: int | None = None) -> pl.Series:
+    """The lines of ``block[:end]`` (no ``\\n``, no trailing ``\\r``), exactly one per line.
 
     Fast path: polars' multi-threaded CSV reader with a separator absent from the block,
     no quoting, every line one string; it must give exactly the expected line count and
     valid UTF-8, else the exact Python path below decides (and counts Latin-1 lines).
+    ``block[end]`` is a newline; what follows it (a partial line) is not returned, but
+    when it is plain ASCII polars reads it as one more row, dropped after, so the lines
+    need not be copied out of the block first.
     """
-    expected = block.count(b"\n") + 1
-    if block and b"\x00" not in block:
+    end = len(block) if end is None else end
+    expected = block.count(b"\n", 0, end) + 1
+    tail = block[end + 1 :]
+    whole = end == len(block) or (tail.isascii() and b"\r" not in tail and tail != b"")
+    source = block if whole else block[:end]
+    extra = 1 if whole and end < len(block) else 0
+    if source and b"\x00" not in source and not source.startswith(_SNIFFED):
         try:
             fast = pl.read_csv(
-                block,
+                source,
                 has_header=False,
                 separator="\x00",
                 quote_char=None,
@@ -133,11 +148,13 @@ def _decode(block: bytes, stats: ReadStats) -> pl.Series:
                 schema_overrides={"raw": pl.String},
                 raise_if_empty=False,
             )["raw"]
-        except pl.exceptions.PolarsError:
+        except (pl.exceptions.PolarsError, OSError):
             fast = None
-        if fast is not None and fast.len() == expected:
-            return fast.fill_null("")  # the reader already dropped each line's "\r"
-    return pl.Series("raw", _decode_exact(block, stats), dtype=pl.String).str.strip_suffix("\r")
+        if fast is not None and fast.len() == expected + extra:
+            # the reader already dropped each line's "\r"
+            return (fast.head(expected) if extra else fast).fill_null("")
+    lines = _decode_exact(block[:end] if end < len(block) else block, stats)
+    return pl.Series("raw", lines, dtype=pl.String).str.strip_suffix("\r")
 
 
 def _decode_exact(block: bytes, stats: ReadStats) -> list[str]:
@@ -194,6 +211,7 @@ def iter_chunks(
             if left is not None:
                 size = min(size, left)
             block, error = _read_block(fh, size)
+            full = len(block) == size > 0
             if left is not None:
                 left -= len(block)
             if first:
@@ -205,11 +223,22 @@ def iter_chunks(
                 elif block.startswith(b"\xef\xbb\xbf"):
                     block = block[3:]
             stats.bytes_read += len(block)
-            data = carry + block
+            data = carry + block if carry else block
             cut = data.rfind(b"\n")
+            partial = len(data) - cut - 1  # bytes of the last line, not yet complete
+            give_back = cut >= 0 and partial > 0 and full and left != 0 and not stats.utf16
+            if give_back and _seekable(fh):
+                # A plain file gives its partial last line back: the next read starts there,
+                # so the chunk's bytes are never copied to carry that line over.
+                fh.seek(-partial, io.SEEK_CUR)
+                stats.bytes_read -= partial
+                if left is not None:
+                    left += partial
+            else:
+                give_back = False
             if cut >= 0:
-                carry = data[cut + 1 :]
-                lines = _decode(data[:cut], stats)
+                carry = b"" if give_back else data[cut + 1 :]
+                lines = _decode(data, stats, cut)
                 # Held back one step, so a last line without a newline joins the last
                 # chunk (a whole-file parser then sees the whole document at once).
                 if pending is not None:
@@ -232,6 +261,10 @@ def iter_chunks(
     if pending is not None:
         yield pending
     stats.lines = next_no - first_line
+
+
+def _seekable(fh: IO[bytes]) -> bool:
+    return isinstance(fh, io.BufferedReader) and fh.seekable()
 
 
 def _read_block(fh: IO[bytes], size: int) -> tuple[bytes, str | None]:

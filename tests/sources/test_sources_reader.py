@@ -247,3 +247,64 @@ def test_chunked_read_returns_exactly_the_lines(
     assert rows == list(enumerate(lines, start=1))
     assert stats.lines == len(lines)
     assert stats.latin1_lines == 0
+
+
+RAW_LINE = st.binary(max_size=40).map(lambda b: b.replace(b"\n", b""))
+
+
+@settings(max_examples=80, deadline=None, database=None)
+@given(
+    lines=st.lists(RAW_LINE, min_size=1, max_size=30),
+    final_newline=st.booleans(),
+    chunk_bytes=st.integers(min_value=1, max_value=90),
+)
+def test_plain_chunked_read_equals_one_read_for_any_bytes(
+    lines: list[bytes], final_newline: bool, chunk_bytes: int
+) -> None:
+    """A plain file read in small chunks gives the rows and books of one whole read."""
+    # a first line of its own: no magic bytes or BOM that would change how the file is read
+    data = b"first\n" + b"\n".join(lines) + (b"\n" if final_newline else b"")
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "a.log"
+        path.write_bytes(data)
+        chunked, chunked_stats = read_rows(path, chunk_bytes=chunk_bytes)
+        whole, whole_stats = read_rows(path)
+    assert chunked == whole
+    assert (chunked_stats.lines, chunked_stats.latin1_lines, chunked_stats.bytes_read) == (
+        whole_stats.lines,
+        whole_stats.latin1_lines,
+        whole_stats.bytes_read,
+    )
+
+
+def test_byte_range_reads_only_its_lines(tmp_path: Path) -> None:
+    """offset/end read the lines inside the range, numbered from first_line, in small chunks."""
+    text = numbered_text(20)
+    path = tmp_path / "a.log"
+    path.write_bytes(text)
+    width = len(b"line number 0001 with some padding text\n")
+    stats = ReadStats()
+    frames = iter_chunks(
+        path, stats, chunk_bytes=50, offset=5 * width, first_line=6, end=12 * width
+    )
+    rows = [row for frame in frames for row in frame.select("line_no", "raw").iter_rows()]
+    assert rows == [(n, f"line number {n:04d} with some padding text") for n in range(6, 13)]
+    assert (stats.lines, stats.bytes_read) == (7, 7 * width)
+
+
+def test_partial_last_line_with_utf8_is_read_in_full(tmp_path: Path) -> None:
+    """A multi-byte character cut at a chunk boundary still decodes as UTF-8, not Latin-1."""
+    path = tmp_path / "a.log"
+    path.write_bytes("abc\ncafé naïve\nxyz\n".encode())
+    rows, stats = read_rows(path, chunk_bytes=8)
+    assert rows == [(1, "abc"), (2, "café naïve"), (3, "xyz")]
+    assert stats.latin1_lines == 0
+
+
+@pytest.mark.parametrize("start", [b"x^", b"x\x9c", b"\x1f\x8b", b"(\xb5/\xfd"])
+def test_chunk_starting_like_compressed_bytes_is_read_as_text(tmp_path: Path, start: bytes) -> None:
+    """A line that starts with a compression magic (``x^`` is zlib's) is a line, not a stream."""
+    path = tmp_path / "a.log"
+    path.write_bytes(b"first\n" + start + b"abc\nlast\n")
+    rows, _ = read_rows(path, chunk_bytes=6)
+    assert rows[1:] == [(2, (start + b"abc").decode("latin-1")), (3, "last")]

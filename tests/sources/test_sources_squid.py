@@ -8,8 +8,12 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from shadowscan.sources import ParseResult
+from shadowscan.sources.base import _normalise_hosts
+from shadowscan.sources.normalize import normalize_host
 from shadowscan.sources.reader import ReadStats
 
 ParseFile = Callable[..., tuple[ParseResult, ReadStats]]
@@ -180,3 +184,57 @@ def test_error_pseudo_url_is_not_an_event(tmp_path: Path, parse_file: ParseFile)
     ]
     result, _ = parse_file("squid_native", write_lines(tmp_path, *lines))
     assert result.events["host"].to_list() == []
+
+
+@pytest.mark.parametrize(
+    ("url", "host", "path"),
+    [
+        ("http://a.example/x?next=https://b.example/", "a.example", "/x"),
+        ("https://a.example", "a.example", None),
+        ("https://a.example/", "a.example", "/"),
+        ("a.example:443", "a.example", None),
+        ("ftp://u:pw@Files.Example.org:21/pub/f.txt?q=1", "files.example.org", "/pub/f.txt"),
+    ],
+)
+def test_url_gives_host_and_path(
+    tmp_path: Path, parse_file: ParseFile, url: str, host: str, path: str | None
+) -> None:
+    """The host comes from the authority, the path runs to the first ``?``."""
+    line = (
+        f"1700000000.000    120 10.0.0.5 TCP_MISS/200 4096 GET {url} alice "
+        "HIER_DIRECT/93.184.216.34 text/html"
+    )
+    result, _ = parse_file("squid_native", write_lines(tmp_path, line))
+    assert result.events.select("host", "url_path").rows() == [(host, path)]
+
+
+def test_percent_encoded_users_decoded_on_every_line(tmp_path: Path, parse_file: ParseFile) -> None:
+    """Repeated users are decoded once each and every line keeps its own user, in order."""
+    users = ["CORP%5Calice", "bob%40corp.example", "CORP%5Calice", "-", "bob%40corp.example"]
+    lines = [
+        f"1700000000.{i:03d}    100 10.0.0.5 TCP_MISS/200 512 GET http://example.com/ {user} "
+        "HIER_DIRECT/93.184.216.34 text/html"
+        for i, user in enumerate(users)
+    ]
+    result, _ = parse_file("squid_native", write_lines(tmp_path, *lines))
+    assert result.events["user"].to_list() == [
+        "CORP\\alice",
+        "bob@corp.example",
+        "CORP\\alice",
+        None,
+        "bob@corp.example",
+    ]
+
+
+HOST_TEXT = st.text(alphabet="aZ09.-_:@/?#[]x ", max_size=16) | st.text(
+    alphabet="aZ9.-_:", max_size=8
+)
+
+
+@settings(max_examples=200, deadline=None, database=None)
+@given(hosts=st.lists(HOST_TEXT | st.sampled_from(["-", "a.b:443", "A.b.", "[::1]:8", ""])))
+def test_host_fast_path_equals_normalize_host(hosts: list[str]) -> None:
+    """Hosts normalised on distinct values (clean ones by one regex) equal normalize_host."""
+    frame = pl.DataFrame({"host": hosts}, schema={"host": pl.String})
+    expected = frame.select(normalize_host(pl.col("host")))["host"].to_list()
+    assert _normalise_hosts(frame)["host"].to_list() == expected
