@@ -162,7 +162,7 @@ def _summary(
     def total(name: str) -> int:
         return sum(int(getattr(r, name)) for r in reports)
 
-    routes = matches["department_source"].value_counts()
+    routes = matches["department_source"].value_counts().sort("department_source")
     attribution = {str(k): int(v) for k, v in routes.iter_rows()}
     iso = "%Y-%m-%dT%H:%M:%SZ"
     period = matches.select(

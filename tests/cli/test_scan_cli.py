@@ -224,3 +224,14 @@ def test_bad_tz_is_a_usage_error(tmp_path: Path) -> None:
     """An unknown --tz is refused by click (exit 2)."""
     args = ["scan", str(SAMPLE), "--out", str(tmp_path), "--tz", "Mars/Olympus"]
     assert CliRunner().invoke(main, args).exit_code == 2
+
+
+def test_summary_is_deterministic(sample_run: tuple[Path, str], tmp_path: Path) -> None:
+    """A second scan of the same input writes the same summary.json, timings aside."""
+    args = ["scan", str(SAMPLE), "--out", str(tmp_path), *AS_OF]
+    assert CliRunner().invoke(main, args).exit_code == 0
+    first = json.loads((sample_run[0] / "summary.json").read_text())
+    second = json.loads((tmp_path / "summary.json").read_text())
+    for summary in (first, second):
+        summary.pop("timings_s")
+    assert json.dumps(first) == json.dumps(second)  # same keys, same order, same values
