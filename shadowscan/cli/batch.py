@@ -8,8 +8,6 @@ from pathlib import Path
 
 import click
 
-from shadowscan.batch import load_config, report_from_store, run_nightly
-from shadowscan.catalog import load_catalog
 from shadowscan.cli.common import (
     EXIT_FINDINGS,
     handle_errors,
@@ -17,11 +15,10 @@ from shadowscan.cli.common import (
     signatures_option,
     store_option,
 )
-from shadowscan.findings import reaches
-from shadowscan.pipeline import build_context
-from shadowscan.privacy import load_key
 from shadowscan.schema import SEVERITIES
-from shadowscan.store import Store
+
+# Library modules are imported inside each command: a command line pays only for the
+# modules its own command uses (``scan`` never loads DuckDB or the store).
 
 _as_of = click.option(
     "--as-of",
@@ -58,6 +55,9 @@ def run(config_path: Path, as_of: datetime | None, pseudonymize: bool) -> None:
     Example:
       shadowscan run --config /etc/shadowscan/shadowscan.toml
     """
+    from shadowscan.batch import load_config, run_nightly
+    from shadowscan.privacy import load_key
+
     outcome = run_nightly(
         load_config(config_path),
         as_of=as_of.date() if as_of else None,
@@ -116,6 +116,13 @@ def report(
     Example:
       shadowscan report --store store/ --out reports/manual/ --policy policy.yaml
     """
+    from shadowscan.batch import report_from_store
+    from shadowscan.catalog import load_catalog
+    from shadowscan.findings import reaches
+    from shadowscan.pipeline import build_context
+    from shadowscan.privacy import load_key
+    from shadowscan.store import Store
+
     day = as_of.date() if as_of else datetime.now(UTC).date()
     catalog = load_catalog(signatures)
     reenrich = any((directory, subnets, leases, policy))

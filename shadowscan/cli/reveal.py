@@ -12,9 +12,9 @@ from rich.console import Console
 from rich.table import Table
 
 from shadowscan.cli.common import EXIT_ERROR, handle_errors, output_format_option
-from shadowscan.identity import Directory
-from shadowscan.privacy import load_key, reveal
-from shadowscan.store import Store
+
+# Library modules are imported inside each command: a command line pays only for the
+# modules its own command uses (``scan`` never loads DuckDB or the store).
 
 log = logging.getLogger("shadowscan")
 
@@ -48,6 +48,10 @@ def reveal_command(
     Example:
       SHADOWSCAN_PSEUDONYM_KEY=... shadowscan reveal p-6664a42048c6d6d7 --store store/
     """
+    from shadowscan.identity import Directory
+    from shadowscan.privacy import load_key, reveal
+    from shadowscan.store import Store
+
     if directory is None and store_dir is None:
         raise click.UsageError("give --directory FILE, --store DIR, or both")
     key = load_key()

@@ -17,12 +17,11 @@ from shadowscan.cli.common import (
     signatures_option,
     tz_option,
 )
-from shadowscan.findings import reaches
-from shadowscan.privacy import load_key
-from shadowscan.scan import ScanOptions, run_scan
 from shadowscan.schema import SEVERITIES
 from shadowscan.sources import REGISTRY
-from shadowscan.sources.custom import load_mapping
+
+# Library modules are imported inside each command: a command line pays only for the
+# modules its own command uses (``scan`` never loads DuckDB or the store).
 
 
 @click.command()
@@ -119,6 +118,11 @@ def scan(
       shadowscan scan sample_logs/ --out report/
       shadowscan scan /var/log/squid/access.log.1.gz --policy policy.yaml --out out/ --fail-on high
     """
+    from shadowscan.findings import reaches
+    from shadowscan.privacy import load_key
+    from shadowscan.scan import ScanOptions, run_scan
+    from shadowscan.sources.custom import load_mapping
+
     if log_format == "custom" and mapping is None:
         raise click.UsageError("--format custom needs --mapping FILE")
     if mapping is not None and log_format != "custom":

@@ -8,8 +8,6 @@ from pathlib import Path
 import click
 import polars as pl
 
-from shadowscan.analyst import TABLE_COLUMNS, filter_findings, service_detail, user_detail
-from shadowscan.catalog import load_catalog
 from shadowscan.cli.common import (
     emit,
     handle_errors,
@@ -19,12 +17,11 @@ from shadowscan.cli.common import (
     store_option,
     tz_option,
 )
-from shadowscan.discover import discover
-from shadowscan.pipeline import build_context
 from shadowscan.schema import SEVERITIES, STATUSES
 from shadowscan.sources import REGISTRY
-from shadowscan.store import Store
-from shadowscan.views import connect, run_query, write_database
+
+# Library modules are imported inside each command: a command line pays only for the
+# modules its own command uses (``scan`` never loads DuckDB or the store).
 
 
 @click.command()
@@ -62,6 +59,12 @@ def ingest(
     Example:
       shadowscan ingest /var/log/squid/ --store /srv/shadowscan/store
     """
+    from shadowscan.catalog import load_catalog
+    from shadowscan.discover import discover
+    from shadowscan.pipeline import build_context
+    from shadowscan.store import Store
+    from shadowscan.views import write_database
+
     found = discover(list(paths))
     catalog = load_catalog(signatures)
     ctx = build_context(
@@ -123,6 +126,10 @@ def findings(
     Example:
       shadowscan findings --store store/ --status unsanctioned --min-severity high --format csv
     """
+    from shadowscan.analyst import TABLE_COLUMNS, filter_findings
+    from shadowscan.catalog import load_catalog
+    from shadowscan.store import Store
+
     store = Store(store_dir)
     frame = filter_findings(
         store.read("matches"),
@@ -155,6 +162,10 @@ def query(sql: str, store_dir: Path, signatures: Path | None, output_format: str
     Example:
       shadowscan query --store store/ "select department, count(*) from matches group by 1"
     """
+    from shadowscan.catalog import load_catalog
+    from shadowscan.store import Store
+    from shadowscan.views import connect, run_query
+
     store = Store(store_dir)
     emit(run_query(connect(store, load_catalog(signatures)), sql), output_format)
 
@@ -174,6 +185,9 @@ def user(name: str, store_dir: Path, output_format: str, evidence: int) -> None:
     Example:
       shadowscan user alice --store store/
     """
+    from shadowscan.analyst import user_detail
+    from shadowscan.store import Store
+
     detail = user_detail(Store(store_dir).read("matches"), name, evidence=evidence)
     _emit_detail(detail, output_format)
 
@@ -191,6 +205,9 @@ def service(service_id: str, store_dir: Path, output_format: str, evidence: int)
     Example:
       shadowscan service chatgpt --store store/
     """
+    from shadowscan.analyst import service_detail
+    from shadowscan.store import Store
+
     detail = service_detail(Store(store_dir).read("matches"), service_id, evidence=evidence)
     _emit_detail(detail, output_format)
 
