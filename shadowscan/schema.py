@@ -60,7 +60,6 @@ MATCH_SCHEMA: Final[dict[str, pl.DataType]] = {
     **MATCH_EXTRA_SCHEMA,
     **ENRICH_SCHEMA,
 }
-MATCH_COLUMNS: Final = list(MATCH_SCHEMA)
 
 FINDING_SCHEMA: Final[dict[str, pl.DataType]] = {
     "department": pl.String(),
@@ -89,7 +88,6 @@ FINDING_SCHEMA: Final[dict[str, pl.DataType]] = {
     "users_prev": pl.UInt32(),
     "events_change_pct": pl.Float64(),  # vs events_prev; null when new or no baseline
 }
-FINDING_COLUMNS: Final = list(FINDING_SCHEMA)
 
 REJECT_SCHEMA: Final[dict[str, pl.DataType]] = {
     "source_file": pl.String(),
@@ -97,7 +95,6 @@ REJECT_SCHEMA: Final[dict[str, pl.DataType]] = {
     "reason": pl.String(),
     "raw": pl.String(),
 }
-REJECT_COLUMNS: Final = list(REJECT_SCHEMA)
 
 #: Raw lines longer than this are cut in ``rejects.csv``.
 REJECT_RAW_MAX: Final = 500
@@ -118,18 +115,12 @@ CANDIDATE_SCHEMA: Final[dict[str, pl.DataType]] = {
     "departments": pl.String(),  # comma-separated, attributed like matches
     "post_share": pl.Float64(),  # share of events that are POSTs (null: no method logged)
 }
-CANDIDATE_COLUMNS: Final = list(CANDIDATE_SCHEMA)
 
 UNATTRIBUTED: Final = "Unattributed"
 
 STATUSES: Final = ("sanctioned", "tolerated", "unsanctioned", "prohibited")
 SEVERITIES: Final = ("low", "medium", "high", "critical")
 SOURCES: Final = ("proxy", "dns", "saas", "firewall")
-
-
-def empty_events() -> pl.DataFrame:
-    """An events frame with no rows and the full schema."""
-    return pl.DataFrame(schema=EVENT_SCHEMA)
 
 
 def conform(df: pl.DataFrame, schema: dict[str, pl.DataType]) -> pl.DataFrame:

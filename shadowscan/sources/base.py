@@ -15,8 +15,9 @@ from typing import ClassVar
 
 import polars as pl
 
-from shadowscan.schema import EVENT_SCHEMA, REJECT_RAW_MAX, REJECT_SCHEMA, UTC_TS, conform
+from shadowscan.schema import EVENT_SCHEMA, REJECT_RAW_MAX, REJECT_SCHEMA, conform
 from shadowscan.sources.normalize import normalize_host
+from shadowscan.sources.textfields import zoned_to_utc
 
 #: Columns a parser adds beside the event columns: why a line is rejected (null when it is
 #: fine) and whether it is skipped (blank, comment, header).
@@ -130,11 +131,7 @@ class LogParser(ABC):
 
     def local_to_utc(self, naive: pl.Expr) -> pl.Expr:
         """Interpret a naive datetime as ``--tz`` local time and convert it to UTC."""
-        return (
-            naive.dt.replace_time_zone(self.tz, ambiguous="earliest", non_existent="null")
-            .dt.convert_time_zone("UTC")
-            .cast(UTC_TS)
-        )
+        return zoned_to_utc(naive, self.tz)
 
 
 def _normalise_hosts(out: pl.DataFrame) -> pl.DataFrame:
