@@ -212,13 +212,14 @@ def process_file(
         first_line=part.first_line,
         end=part.end,
     )
-    with ThreadPoolExecutor(CHUNKS_IN_FLIGHT, thread_name_prefix="shadowscan-chunk") as pool:
+    in_flight = 1 if parser.sequential else CHUNKS_IN_FLIGHT
+    with ThreadPoolExecutor(in_flight, thread_name_prefix="shadowscan-chunk") as pool:
         # Results are taken in submission order, so line numbers, rejects and kept frames
         # come out exactly as a one-chunk-at-a-time loop would give them.
         work: deque[Future[_ChunkOut]] = deque()
         for chunk in chunks:
             work.append(pool.submit(_process_chunk, chunk, parser, ctx, on_events is not None))
-            if len(work) >= CHUNKS_IN_FLIGHT:
+            if len(work) >= in_flight:
                 _take(
                     work.popleft().result(), fmt, report, outcome, coverage, on_rejects, on_events
                 )

@@ -115,6 +115,8 @@ class W3cParser(LogParser):
         "http_status",
     )
 
+    sequential = True  # the last #Fields: line of a chunk governs the next chunk
+
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         #: The last ``#Fields:`` line seen: it governs the next chunk's first lines.
