@@ -36,7 +36,7 @@ from typing import Any, ClassVar
 import polars as pl
 
 from shadowscan.schema import EVENT_SCHEMA, REJECT_RAW_MAX, REJECT_SCHEMA, UTC_TS, conform
-from shadowscan.sources.base import REASON, LogParser, ParseResult
+from shadowscan.sources.base import REASON, LogParser, ParseResult, first_reason
 from shadowscan.sources.normalize import normalize_host
 
 #: Keys whose list value holds the records of a wrapper object.
@@ -338,9 +338,40 @@ class JsonRecordParser(LogParser):
     def extract(self, record: dict[str, Any]) -> tuple[str | None, ...] | str:
         """The record's raw fields (in ``columns`` order), or why it is not this format."""
 
-    @abstractmethod
+    #: Reject reasons for a record without a time, and with one that does not parse.
+    missing_time: ClassVar[str]
+    bad_time: ClassVar[str]
+
+    def action(self) -> pl.Expr | None:
+        """``allowed``/``blocked`` from the raw fields; None when the format logs no decision."""
+        return None
+
+    def app(self) -> pl.Expr:
+        """The event's ``app`` from the raw fields (the SaaS app the catalog matches)."""
+        return pl.col("app")
+
     def to_events(self, records: pl.LazyFrame) -> pl.LazyFrame:
-        """``line_no``, ``raw`` and the event columns of each record, plus ``_reason``."""
+        """``line_no``, ``raw`` and the event columns of each record, plus ``_reason``.
+
+        The time becomes UTC (ISO or epoch), the IP loses its port, the other raw fields
+        named like event columns pass through.
+        """
+        ts = any_ts_to_utc(pl.col("ts_"))
+        passthrough = [c for c in ("user", "user_agent", "host") if c in self.columns]
+        action = self.action()
+        return records.select(
+            "line_no",
+            "raw",
+            ts.alias("ts"),
+            *passthrough,
+            ip_only(pl.col("ip")).alias("src_ip"),
+            self.app().alias("app"),
+            *([action.alias("action")] if action is not None else []),
+            first_reason(
+                (pl.col("ts_").is_null(), self.missing_time),
+                (ts.is_null(), self.bad_time),
+            ).alias(REASON),
+        )
 
     def read(self, lines: pl.DataFrame, batch: RecordBatch) -> Iterator[Record]:
         """The records of a frame of lines (JSON by default; the CSV export overrides it)."""

@@ -14,14 +14,11 @@ from typing import Any, ClassVar
 
 import polars as pl
 
-from shadowscan.sources.base import REASON, first_reason
 from shadowscan.sources.jsondoc import (
     JsonRecordParser,
-    any_ts_to_utc,
     dig,
     first_text,
     head_keys,
-    ip_only,
 )
 
 #: ``errorCode`` values that mean the call was refused by IAM / an SCP / a guardrail.
@@ -83,31 +80,22 @@ class CloudTrailParser(JsonRecordParser):
             first_text(record.get("errorCode")),
         )
 
-    def to_events(self, records: pl.LazyFrame) -> pl.LazyFrame:
+    missing_time = "no eventTime"
+    bad_time = "bad timestamp in eventTime"
+
+    def action(self) -> pl.Expr:
         """Refused calls (``AccessDenied``...) are blocked; calls without error are allowed."""
-        ts = any_ts_to_utc(pl.col("ts_"))
         error = pl.col("error")
-        action = (
+        return (
             pl.when(error.is_in(list(DENIED_CODES)))
             .then(pl.lit("blocked"))
             .when(error.is_null())
             .then(pl.lit("allowed"))
         )
-        return records.select(
-            "line_no",
-            "raw",
-            ts.alias("ts"),
-            "user",
-            ip_only(pl.col("ip")).alias("src_ip"),
-            "user_agent",
-            pl.col("app").str.to_lowercase().alias("app"),
-            "host",
-            action.alias("action"),
-            first_reason(
-                (pl.col("ts_").is_null(), "no eventTime"),
-                (ts.is_null(), "bad timestamp in eventTime"),
-            ).alias(REASON),
-        )
+
+    def app(self) -> pl.Expr:
+        """The event source, lower-cased (``bedrock.amazonaws.com``)."""
+        return pl.col("app").str.to_lowercase()
 
 
 PARSERS = (CloudTrailParser,)

@@ -17,14 +17,11 @@ from typing import Any, ClassVar
 
 import polars as pl
 
-from shadowscan.sources.base import REASON, first_reason
 from shadowscan.sources.jsondoc import (
     JsonRecordParser,
-    any_ts_to_utc,
     dig,
     first_text,
     head_keys,
-    ip_only,
 )
 
 
@@ -68,25 +65,13 @@ class EntraSigninParser(JsonRecordParser):
             first_text(error),
         )
 
-    def to_events(self, records: pl.LazyFrame) -> pl.LazyFrame:
+    missing_time = "no time or createdDateTime"
+    bad_time = "bad timestamp in time/createdDateTime"
+
+    def action(self) -> pl.Expr:
         """errorCode 0 -> allowed, any other code -> blocked, none -> unknown."""
-        ts = any_ts_to_utc(pl.col("ts_"))
         code = pl.col("error").cast(pl.Int64, strict=False)
-        action = pl.when(code == 0).then(pl.lit("allowed")).when(code != 0).then(pl.lit("blocked"))
-        return records.select(
-            "line_no",
-            "raw",
-            ts.alias("ts"),
-            "user",
-            ip_only(pl.col("ip")).alias("src_ip"),
-            "user_agent",
-            "app",
-            action.alias("action"),
-            first_reason(
-                (pl.col("ts_").is_null(), "no time or createdDateTime"),
-                (ts.is_null(), "bad timestamp in time/createdDateTime"),
-            ).alias(REASON),
-        )
+        return pl.when(code == 0).then(pl.lit("allowed")).when(code != 0).then(pl.lit("blocked"))
 
 
 PARSERS = (EntraSigninParser,)

@@ -18,13 +18,10 @@ from typing import Any, ClassVar
 
 import polars as pl
 
-from shadowscan.sources.base import REASON, first_reason
 from shadowscan.sources.jsondoc import (
     JsonRecordParser,
-    any_ts_to_utc,
     first_text,
     head_keys,
-    ip_only,
 )
 
 #: The app every ``copilot.*`` action is attributed to.
@@ -73,24 +70,13 @@ class GitHubAuditParser(JsonRecordParser):
             action,
         )
 
-    def to_events(self, records: pl.LazyFrame) -> pl.LazyFrame:
+    missing_time = "no created_at or @timestamp"
+    bad_time = "bad timestamp in created_at/@timestamp"
+
+    def action(self) -> pl.Expr:
         """Timestamps are epoch ms (or ISO); refusal actions are blocked."""
-        ts = any_ts_to_utc(pl.col("ts_"))
         refused = pl.col("gh_action").str.contains(r"denied|rejected|blocked")
-        return records.select(
-            "line_no",
-            "raw",
-            ts.alias("ts"),
-            "user",
-            ip_only(pl.col("ip")).alias("src_ip"),
-            "user_agent",
-            "app",
-            pl.when(refused).then(pl.lit("blocked")).alias("action"),
-            first_reason(
-                (pl.col("ts_").is_null(), "no created_at or @timestamp"),
-                (ts.is_null(), "bad timestamp in created_at/@timestamp"),
-            ).alias(REASON),
-        )
+        return pl.when(refused).then(pl.lit("blocked"))
 
 
 PARSERS = (GitHubAuditParser,)

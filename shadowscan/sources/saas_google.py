@@ -12,16 +12,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-import polars as pl
-
-from shadowscan.sources.base import REASON, first_reason
 from shadowscan.sources.jsondoc import (
     JsonRecordParser,
-    any_ts_to_utc,
     dig,
     first_text,
     head_keys,
-    ip_only,
 )
 
 
@@ -70,21 +65,9 @@ class GoogleTokenParser(JsonRecordParser):
             chosen.get("app_name") or chosen.get("client_id"),
         )
 
-    def to_events(self, records: pl.LazyFrame) -> pl.LazyFrame:
-        """``id.time`` is UTC; the token audit logs no allow/deny decision."""
-        ts = any_ts_to_utc(pl.col("ts_"))
-        return records.select(
-            "line_no",
-            "raw",
-            ts.alias("ts"),
-            "user",
-            ip_only(pl.col("ip")).alias("src_ip"),
-            "app",
-            first_reason(
-                (pl.col("ts_").is_null(), "no id.time"),
-                (ts.is_null(), "bad timestamp in id.time"),
-            ).alias(REASON),
-        )
+    # ``id.time`` is UTC; the token audit logs no allow/deny decision (no action).
+    missing_time = "no id.time"
+    bad_time = "bad timestamp in id.time"
 
 
 PARSERS = (GoogleTokenParser,)

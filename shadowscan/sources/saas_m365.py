@@ -27,17 +27,14 @@ from typing import Any, ClassVar
 
 import polars as pl
 
-from shadowscan.sources.base import REASON, first_reason
 from shadowscan.sources.jsondoc import (
     JsonRecordParser,
     Record,
     RecordBatch,
-    any_ts_to_utc,
     compact,
     dig,
     first_text,
     head_keys,
-    ip_only,
 )
 
 #: Operations that record a user's interaction with an AI app (Copilot and others).
@@ -98,30 +95,18 @@ class _UalMapping(JsonRecordParser):
             first_text(record.get("ResultStatus")),
         )
 
-    def to_events(self, records: pl.LazyFrame) -> pl.LazyFrame:
+    missing_time = "no CreationTime"
+    bad_time = "bad timestamp in CreationTime"
+
+    def action(self) -> pl.Expr:
         """ResultStatus Failed (or a ``...Failed`` operation) is blocked; CreationTime is UTC."""
-        ts = any_ts_to_utc(pl.col("ts_"))
         result = pl.col("result").str.to_lowercase()
         failed = result.is_in(list(_FAILED)) | pl.col("operation").str.ends_with("Failed")
-        action = (
+        return (
             pl.when(failed)
             .then(pl.lit("blocked"))
             .when(result.is_in(list(_SUCCEEDED)))
             .then(pl.lit("allowed"))
-        )
-        return records.select(
-            "line_no",
-            "raw",
-            ts.alias("ts"),
-            "user",
-            ip_only(pl.col("ip")).alias("src_ip"),
-            "user_agent",
-            "app",
-            action.alias("action"),
-            first_reason(
-                (pl.col("ts_").is_null(), "no CreationTime"),
-                (ts.is_null(), "bad timestamp in CreationTime"),
-            ).alias(REASON),
         )
 
 

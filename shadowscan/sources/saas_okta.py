@@ -13,14 +13,11 @@ from typing import Any, ClassVar
 
 import polars as pl
 
-from shadowscan.sources.base import REASON, first_reason
 from shadowscan.sources.jsondoc import (
     JsonRecordParser,
-    any_ts_to_utc,
     dig,
     first_text,
     head_keys,
-    ip_only,
 )
 
 _OUTCOME = {"SUCCESS": "allowed", "ALLOW": "allowed", "FAILURE": "blocked", "DENY": "blocked"}
@@ -64,27 +61,15 @@ class OktaSystemLogParser(JsonRecordParser):
             first_text(dig(record, "outcome", "result")),
         )
 
-    def to_events(self, records: pl.LazyFrame) -> pl.LazyFrame:
+    missing_time = "no published timestamp"
+    bad_time = "bad timestamp in published"
+
+    def action(self) -> pl.Expr:
         """``published`` is UTC; the outcome maps to allowed/blocked."""
-        ts = any_ts_to_utc(pl.col("ts_"))
-        action = (
+        return (
             pl.col("outcome")
             .str.to_uppercase()
             .replace_strict(_OUTCOME, default=None, return_dtype=pl.String)
-        )
-        return records.select(
-            "line_no",
-            "raw",
-            ts.alias("ts"),
-            "user",
-            ip_only(pl.col("ip")).alias("src_ip"),
-            "user_agent",
-            "app",
-            action.alias("action"),
-            first_reason(
-                (pl.col("ts_").is_null(), "no published timestamp"),
-                (ts.is_null(), "bad timestamp in published"),
-            ).alias(REASON),
         )
 
 

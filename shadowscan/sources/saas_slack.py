@@ -15,14 +15,11 @@ from typing import Any, ClassVar
 
 import polars as pl
 
-from shadowscan.sources.base import REASON, first_reason
 from shadowscan.sources.jsondoc import (
     JsonRecordParser,
-    any_ts_to_utc,
     dig,
     first_text,
     head_keys,
-    ip_only,
 )
 
 
@@ -66,24 +63,13 @@ class SlackAuditParser(JsonRecordParser):
             action,
         )
 
-    def to_events(self, records: pl.LazyFrame) -> pl.LazyFrame:
+    missing_time = "no date_create"
+    bad_time = "bad timestamp in date_create"
+
+    def action(self) -> pl.Expr:
         """``date_create`` is epoch seconds; refusals are blocked."""
-        ts = any_ts_to_utc(pl.col("ts_"))
         refused = pl.col("sl_action").str.contains(r"restricted|denied|rejected|_failed$")
-        return records.select(
-            "line_no",
-            "raw",
-            ts.alias("ts"),
-            "user",
-            ip_only(pl.col("ip")).alias("src_ip"),
-            "user_agent",
-            "app",
-            pl.when(refused).then(pl.lit("blocked")).alias("action"),
-            first_reason(
-                (pl.col("ts_").is_null(), "no date_create"),
-                (ts.is_null(), "bad timestamp in date_create"),
-            ).alias(REASON),
-        )
+        return pl.when(refused).then(pl.lit("blocked"))
 
 
 PARSERS = (SlackAuditParser,)
