@@ -36,7 +36,7 @@ from shadowscan.views import write_database
 log = logging.getLogger("shadowscan")
 
 _SECTIONS: dict[str, dict[str, type | tuple[type, ...]]] = {
-    "inputs": {"paths": list, "format": str, "tz": str},
+    "inputs": {"paths": list, "format": str, "mapping": str, "tz": str},
     "store": {"path": str, "retention_days": int},
     "identity": {"directory": str, "subnets": str, "leases": list},
     "policy": {"path": str},
@@ -52,6 +52,7 @@ class RunConfig:
     store: Path
     report_dir: Path
     log_format: str | None = None
+    mapping: Path | None = None
     tz: str = "UTC"
     retention_days: int | None = None
     directory: Path | None = None
@@ -142,6 +143,14 @@ def load_config(path: Path) -> RunConfig:
             path=path,
             line=_line_of(text, "fail_on"),
         )
+    log_format = data.get("inputs", {}).get("format") or None
+    mapping = p(data.get("inputs", {}).get("mapping"))
+    if (log_format == "custom") != (mapping is not None):
+        raise ConfigError(
+            '[inputs] format = "custom" and mapping go together',
+            path=path,
+            line=_line_of(text, "mapping") or _line_of(text, "format"),
+        )
     ident = data.get("identity", {})
     report = data.get("report", {})
     store_path, report_dir = p(need("store", "path")), p(need("report", "dir"))
@@ -150,7 +159,8 @@ def load_config(path: Path) -> RunConfig:
         inputs=inputs,
         store=store_path,
         report_dir=report_dir,
-        log_format=data.get("inputs", {}).get("format") or None,
+        log_format=log_format,
+        mapping=mapping,
         tz=data.get("inputs", {}).get("tz", "UTC"),
         retention_days=data.get("store", {}).get("retention_days"),
         directory=p(ident.get("directory")),
@@ -287,7 +297,11 @@ def run_nightly(
     with store.lock():
         before = len(store.manifest()["batches"])
         results = store.ingest(
-            expand_inputs(config.inputs), ctx, log_format=config.log_format, tz=config.tz
+            expand_inputs(config.inputs),
+            ctx,
+            log_format=config.log_format,
+            tz=config.tz,
+            mapping=config.mapping,
         )
         new_batches = store.manifest()["batches"][before:]
         t_ingest = time.perf_counter()

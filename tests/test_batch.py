@@ -186,3 +186,15 @@ def test_concurrent_run_exits_4(tmp_path: Path) -> None:
     assert "in use by another shadowscan run" in proc.stderr
     assert not (tmp_path / "store" / "runs.jsonl").exists()
     assert _run(cfg, "2026-11-26")[0] == 0  # once free, the run goes through
+
+
+def test_custom_format_needs_its_mapping_in_the_config(tmp_path: Path) -> None:
+    """[inputs] format = "custom" without mapping is refused with its line."""
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(
+        '[inputs]\npaths = ["x"]\nformat = "custom"\n[store]\npath = "s"\n[report]\ndir = "r"\n'
+    )
+    with pytest.raises(
+        ConfigError, match=r'c.toml:3: \[inputs\] format = "custom" and mapping go together'
+    ):
+        load_config(cfg)

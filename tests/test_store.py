@@ -278,3 +278,23 @@ def test_store_database_has_the_views(tmp_path: Path) -> None:
     ]
     # no directory given: alice and alice@corp.example stay two names (as in users_table)
     assert counts == [2496, 459, 3, 62]
+
+
+def test_ingest_custom_mapping(tmp_path: Path) -> None:
+    """`ingest --format custom --mapping FILE` reads an export through its mapping."""
+    data = REPO / "tests" / "data" / "logs" / "fwdns"
+    store = tmp_path / "st"
+    args = ["ingest", str(data / "custom_proxy.csv"), "--store", str(store)]
+    args += ["--format", "custom", "--mapping", str(data / "custom_proxy.yaml")]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert "(custom)" in result.output
+    assert Store(store).read("events").height > 0
+
+
+def test_ingest_custom_needs_mapping(tmp_path: Path) -> None:
+    """`--format custom` without `--mapping` is a usage error."""
+    args = ["ingest", str(ACCESS), "--store", str(tmp_path / "st"), "--format", "custom"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2
+    assert "--format custom needs --mapping FILE" in result.output

@@ -165,3 +165,35 @@ store_option = click.option(
     type=click.Path(path_type=Path, file_okay=False),
     help="Store directory.",
 )
+
+
+def format_options(func: F) -> F:
+    """``--format NAME`` (skip auto-detection) and ``--mapping FILE`` (for ``custom``)."""
+    from shadowscan.sources import REGISTRY
+
+    func = click.option(
+        "--mapping",
+        type=click.Path(path_type=Path, dir_okay=False, exists=True),
+        default=None,
+        help="Mapping file (YAML or TOML) for --format custom: columns -> event fields.",
+    )(func)
+    return click.option(
+        "--format",
+        "log_format",
+        type=click.Choice(sorted(REGISTRY)),
+        default=None,
+        help="Force a log format (skip auto-detection).",
+    )(func)
+
+
+def check_format(log_format: str | None, mapping: Path | None) -> None:
+    """``custom`` needs a mapping and a mapping needs ``custom``; a bad mapping fails here,
+    before any log is read."""
+    from shadowscan.sources.custom import load_mapping
+
+    if log_format == "custom" and mapping is None:
+        raise click.UsageError("--format custom needs --mapping FILE")
+    if mapping is not None and log_format != "custom":
+        raise click.UsageError("--mapping applies only with --format custom")
+    if mapping is not None:
+        load_mapping(mapping)

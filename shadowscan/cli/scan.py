@@ -12,13 +12,14 @@ from rich.table import Table
 
 from shadowscan.cli.common import (
     EXIT_FINDINGS,
+    check_format,
+    format_options,
     handle_errors,
     identity_options,
     signatures_option,
     tz_option,
 )
 from shadowscan.schema import SEVERITIES
-from shadowscan.sources import REGISTRY
 
 # Library modules are imported inside each command: a command line pays only for the
 # modules its own command uses (``scan`` never loads DuckDB or the store).
@@ -46,19 +47,7 @@ from shadowscan.sources import REGISTRY
     help="Reviewed hosts (one per line) left out of candidates.csv.",
 )
 @signatures_option
-@click.option(
-    "--format",
-    "log_format",
-    type=click.Choice(sorted(REGISTRY)),
-    default=None,
-    help="Force a log format (skip auto-detection).",
-)
-@click.option(
-    "--mapping",
-    type=click.Path(path_type=Path, dir_okay=False, exists=True),
-    default=None,
-    help="Mapping file (YAML or TOML) for --format custom: columns -> event fields.",
-)
+@format_options
 @tz_option
 @click.option(
     "--as-of",
@@ -121,14 +110,8 @@ def scan(
     from shadowscan.findings import reaches
     from shadowscan.privacy import load_key
     from shadowscan.scan import ScanOptions, run_scan
-    from shadowscan.sources.custom import load_mapping
 
-    if log_format == "custom" and mapping is None:
-        raise click.UsageError("--format custom needs --mapping FILE")
-    if mapping is not None and log_format != "custom":
-        raise click.UsageError("--mapping applies only with --format custom")
-    if mapping is not None:
-        load_mapping(mapping)  # a bad mapping fails here, before any log is read
+    check_format(log_format, mapping)
     day: date | None = as_of.date() if isinstance(as_of, datetime) else None
     opts = ScanOptions(
         paths=list(paths),

@@ -9,7 +9,9 @@ import click
 import polars as pl
 
 from shadowscan.cli.common import (
+    check_format,
     emit,
+    format_options,
     handle_errors,
     identity_options,
     output_format_option,
@@ -18,7 +20,6 @@ from shadowscan.cli.common import (
     tz_option,
 )
 from shadowscan.schema import SEVERITIES, STATUSES
-from shadowscan.sources import REGISTRY
 
 # Library modules are imported inside each command: a command line pays only for the
 # modules its own command uses (``scan`` never loads DuckDB or the store).
@@ -29,13 +30,7 @@ from shadowscan.sources import REGISTRY
 @store_option
 @identity_options
 @signatures_option
-@click.option(
-    "--format",
-    "log_format",
-    type=click.Choice(sorted(REGISTRY)),
-    default=None,
-    help="Force a log format.",
-)
+@format_options
 @tz_option
 @handle_errors
 def ingest(
@@ -47,6 +42,7 @@ def ingest(
     policy: Path | None,
     signatures: Path | None,
     log_format: str | None,
+    mapping: Path | None,
     tz: str,
 ) -> None:
     """Parse log files and append their events to a store; files already ingested are skipped.
@@ -65,6 +61,7 @@ def ingest(
     from shadowscan.store import Store
     from shadowscan.views import write_database
 
+    check_format(log_format, mapping)
     found = discover(list(paths))
     catalog = load_catalog(signatures)
     ctx = build_context(
@@ -77,7 +74,7 @@ def ingest(
     )
     store = Store(store_dir, create=True)
     with store.lock():
-        results = store.ingest(found.files, ctx, log_format=log_format, tz=tz)
+        results = store.ingest(found.files, ctx, log_format=log_format, tz=tz, mapping=mapping)
         write_database(store)
     for r in results:
         if r.report is not None and r.action != "skipped":
