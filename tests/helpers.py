@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -38,3 +39,10 @@ def matches(rows: list[dict[str, Any]]) -> pl.DataFrame:
     }
     filled = [{**base, "source_line": i + 1, **r} for i, r in enumerate(rows)]
     return conform(pl.DataFrame(filled, infer_schema_length=None), MATCH_SCHEMA)
+
+
+def write_log(tmp_path: Path, *lines: str, name: str = "access.log") -> Path:
+    """A log file in ``tmp_path`` made of ``lines``, each ending with a newline."""
+    path = tmp_path / name
+    path.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
+    return path

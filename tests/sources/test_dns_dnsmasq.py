@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 import polars as pl
 import pytest
+from helpers import write_log
 
 from shadowscan.detect import Detection, detect_format
 from shadowscan.sources import ParseResult
@@ -24,11 +26,7 @@ def pihole(realdata: Path) -> Path:
     return realdata / "dnsmasq_pihole" / "pihole.log"
 
 
-def write_lines(tmp_path: Path, *lines: str) -> Path:
-    """A dnsmasq log made of ``lines``."""
-    path = tmp_path / "pihole.log"
-    path.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
-    return path
+write_lines = partial(write_log, name="pihole.log")
 
 
 def parse_pinned(path: Path, reference: datetime, tz: str = "UTC") -> ParseResult:

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from helpers import write_log as write_lines
 
 from shadowscan.sources import ParseResult
 from shadowscan.sources.apache import ApacheCombinedParser
@@ -36,13 +37,6 @@ def shop(realdata: Path, parse_file: ParseFile) -> tuple[ParseResult, ReadStats]
 def mixed(realdata: Path, parse_file: ParseFile) -> tuple[ParseResult, ReadStats]:
     """The real Apache sample mixing combined, vhost_combined, common and error-log lines."""
     return parse_file("apache_combined", realdata / "apache_nginx_access" / "apache2-logs.log")
-
-
-def write_lines(tmp_path: Path, *lines: str) -> Path:
-    """An access log made of ``lines``."""
-    path = tmp_path / "access.log"
-    path.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
-    return path
 
 
 def test_shop_counts(shop: tuple[ParseResult, ReadStats]) -> None:

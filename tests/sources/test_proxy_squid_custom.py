@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from helpers import write_log as write_lines
 
 from shadowscan.sources import ParseResult
 from shadowscan.sources.reader import ReadStats
@@ -30,13 +31,6 @@ GOOD_2 = (
 def sample(realdata: Path, parse_file: ParseFile) -> tuple[ParseResult, ReadStats]:
     """The real extended-logformat sample, parsed whole."""
     return parse_file("squid_custom", realdata / "squid_custom" / "test-access-extensive.log")
-
-
-def write_lines(tmp_path: Path, *lines: str) -> Path:
-    """A Squid log made of ``lines``."""
-    path = tmp_path / "access.log"
-    path.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
-    return path
 
 
 def test_sample_counts(sample: tuple[ParseResult, ReadStats]) -> None:

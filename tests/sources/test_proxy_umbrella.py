@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 import pytest
+from helpers import write_log
 
 from shadowscan.schema import REJECT_RAW_MAX
 from shadowscan.sources import ParseResult
@@ -25,11 +27,7 @@ def fixture_log(parse_file: ParseFile) -> tuple[ParseResult, ReadStats]:
     return parse_file("umbrella_proxy", FIXTURES / "umbrella_proxy.csv")
 
 
-def write_lines(tmp_path: Path, *lines: str) -> Path:
-    """A proxy export made of ``lines``."""
-    path = tmp_path / "proxylog.csv"
-    path.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
-    return path
+write_lines = partial(write_log, name="proxylog.csv")
 
 
 def test_counts(fixture_log: tuple[ParseResult, ReadStats]) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from helpers import write_log as write_lines
 
 from shadowscan.sources import ParseResult
 from shadowscan.sources.reader import ReadStats
@@ -33,13 +34,6 @@ def iis(realdata: Path, parse_file: ParseFile) -> tuple[ParseResult, ReadStats]:
 def proxysg(parse_file: ParseFile) -> tuple[ParseResult, ReadStats]:
     """The ProxySG fixture in the default ``main`` ELFF field list, parsed whole."""
     return parse_file("w3c", FIXTURES / "proxysg_main.log")
-
-
-def write_lines(tmp_path: Path, *lines: str) -> Path:
-    """A W3C log made of ``lines``."""
-    path = tmp_path / "access.log"
-    path.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
-    return path
 
 
 def test_iis_counts(iis: tuple[ParseResult, ReadStats]) -> None:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 import polars as pl
 import pytest
+from helpers import write_log
 
 from shadowscan.sources import ParseResult
 from shadowscan.sources.reader import ReadStats
@@ -52,11 +54,7 @@ def test_sample_counts(
     assert (stats.lines, result.events.height, result.rejects.height, result.skipped) == counts
 
 
-def write_lines(tmp_path: Path, *lines: str) -> Path:
-    """A Zeek log made of ``lines``."""
-    path = tmp_path / "zeek.log"
-    path.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
-    return path
+write_lines = partial(write_log, name="zeek.log")
 
 
 def test_http_tsv_first_event(realdata: Path, parse_file: ParseFile) -> None:

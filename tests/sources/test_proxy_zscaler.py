@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 import pytest
+from helpers import write_log
 
 from shadowscan.schema import REJECT_RAW_MAX
 from shadowscan.sources import ParseResult
@@ -38,11 +40,7 @@ def csv_feed(parse_file: ParseFile) -> tuple[ParseResult, ReadStats]:
     return parse_file("zscaler_nss_csv", FIXTURES / "zscaler_nss_web.csv")
 
 
-def write_lines(tmp_path: Path, *lines: str) -> Path:
-    """A feed file made of ``lines``."""
-    path = tmp_path / "nss.log"
-    path.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
-    return path
+write_lines = partial(write_log, name="nss.log")
 
 
 def test_json_sample_counts(sample: tuple[ParseResult, ReadStats]) -> None:

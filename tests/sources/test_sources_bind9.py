@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 import polars as pl
 import pytest
+from helpers import write_log
 
 from shadowscan.sources import ParseResult
 from shadowscan.sources.reader import ReadStats
@@ -35,11 +37,7 @@ def security(realdata: Path) -> Path:
     return realdata / "bind9_query" / "bind9-logs.log"
 
 
-def write_lines(tmp_path: Path, *lines: str) -> Path:
-    """A BIND9 log made of ``lines``."""
-    path = tmp_path / "queries.log"
-    path.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
-    return path
+write_lines = partial(write_log, name="queries.log")
 
 
 def test_queries_counts(queries: Path, parse_file: ParseFile) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from helpers import write_log as write_lines
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -32,13 +33,6 @@ GOOD_2 = (
 def sample(realdata: Path, parse_file: ParseFile) -> tuple[ParseResult, ReadStats]:
     """The real Squid sample, parsed whole."""
     return parse_file("squid_native", realdata / "squid_native" / "test-access.log")
-
-
-def write_lines(tmp_path: Path, *lines: str) -> Path:
-    """A Squid log made of ``lines``."""
-    path = tmp_path / "access.log"
-    path.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
-    return path
 
 
 def test_sample_counts(sample: tuple[ParseResult, ReadStats]) -> None:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 import pytest
+from helpers import write_log
 
 from shadowscan.sources import ParseResult
 from shadowscan.sources.reader import ReadStats
@@ -46,11 +48,7 @@ def ndjson(realdata: Path, parse_file: ParseFile) -> tuple[ParseResult, ReadStat
     return parse_file("zeek_dns_json", realdata / "zeek_json" / "dns.json.gz")
 
 
-def write_lines(tmp_path: Path, *lines: str) -> Path:
-    """A log made of ``lines``."""
-    path = tmp_path / "dns.log"
-    path.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
-    return path
+write_lines = partial(write_log, name="dns.log")
 
 
 def test_tsv_counts(tsv: tuple[ParseResult, ReadStats]) -> None:
