@@ -18,21 +18,29 @@ from shadowscan.schema import MATCH_EXTRA_SCHEMA
 def host_suffixes(hosts: pl.DataFrame) -> pl.DataFrame:
     """Every label suffix of each distinct ``host``, with its depth (0 = the host itself).
 
+    Built level by level (drop the first label of the hosts that still have a dot), so the
+    work shrinks with each level instead of exploding a list per host.
+
     >>> host_suffixes(pl.DataFrame({"host": ["a.b.c"]}))["suffix"].to_list()
     ['a.b.c', 'b.c', 'c']
     """
-    labels = pl.col("host").str.split(".")
-    return (
-        hosts.select("host")
-        .with_columns(labels.alias("_labels"))
-        .with_columns(pl.int_ranges(0, pl.col("_labels").list.len()).alias("depth"))
-        .explode("depth")
-        .select(
-            "host",
-            "depth",
-            pl.col("_labels").list.slice(pl.col("depth")).list.join(".").alias("suffix"),
-        )
+    level = hosts.select(
+        "host", pl.lit(0, dtype=pl.Int64).alias("depth"), pl.col("host").alias("suffix")
     )
+    levels = [level]
+    while level.height:
+        dot = pl.col("suffix").str.find(".", literal=True)
+        level = (
+            level.with_columns(dot.alias("_dot"))
+            .filter(pl.col("_dot").is_not_null())
+            .select(
+                "host",
+                pl.col("depth") + 1,
+                pl.col("suffix").str.slice(pl.col("_dot") + 1).alias("suffix"),
+            )
+        )
+        levels.append(level)
+    return pl.concat(levels)
 
 
 def _match_domains(suffixes: pl.DataFrame, cc: CompiledCatalog) -> pl.DataFrame:
@@ -96,6 +104,8 @@ def annotate(events: pl.DataFrame, cc: CompiledCatalog) -> pl.DataFrame:
     saas = cc.saas_apps.rename({"service_id": "_saas"})
     if events["app"].null_count() == events.height:  # no app names: nothing to join
         saas = saas.clear()
+    if url.is_empty() and ua.is_empty() and saas.is_empty():
+        return _annotate_domains(events, dom, cc)
     out = events.with_columns(pl.col("app").str.to_lowercase().alias("_app_key"))
     # A left join on a table with no rows only adds a null column: skip the row-level
     # join then (most chunks match no URL rule, user agent or SaaS app).
@@ -135,3 +145,30 @@ def annotate(events: pl.DataFrame, cc: CompiledCatalog) -> pl.DataFrame:
     ).join(cc.services, on="service_id", how="left", maintain_order="left")
     keep = [c for c in events.columns] + list(MATCH_EXTRA_SCHEMA)
     return out.select(keep)
+
+
+def _annotate_domains(events: pl.DataFrame, dom: pl.DataFrame, cc: CompiledCatalog) -> pl.DataFrame:
+    """``annotate`` when only domain rules matched (most chunks): one join on ``host``.
+
+    The match columns are resolved once per distinct host, then joined to the rows by
+    host alone and set beside the events (no copy of the event columns).
+    """
+    table = dom.join(cc.services, left_on="_dom", right_on="service_id", how="left").select(
+        "host",
+        pl.col("_dom").alias("service_id"),
+        "service_name",
+        "vendor",
+        "category",
+        pl.lit("domain").alias("match_kind"),
+        pl.lit(KIND_CONFIDENCE["domain"]).alias("_base"),
+    )
+    factor = pl.col("source").replace_strict(SOURCE_FACTOR, default=1.0, return_dtype=pl.Float64)
+    extra = (
+        events.select("host", "source")
+        .join(table, on="host", how="left", maintain_order="left")
+        .select(
+            *[c for c in MATCH_EXTRA_SCHEMA if c != "confidence"],
+            (pl.col("_base") * factor).round(3).alias("confidence"),
+        )
+    )
+    return events.hstack(extra.select(list(MATCH_EXTRA_SCHEMA)))

@@ -23,8 +23,8 @@ from shadowscan.sources.textfields import zoned_to_utc
 #: fine) and whether it is skipped (blank, comment, header).
 REASON = "_reason"
 SKIP = "_skip"
-#: A host that normalize_host leaves as it is, but for a ``:port`` (group 1: without it).
-_CLEAN_HOST = r"^([a-z0-9_.\-]*[a-z0-9_\-])(?::[0-9]*)?$"
+#: A host that normalize_host leaves as it is, but for a ``:port``.
+_CLEAN_HOST = r"^[a-z0-9_.\-]*[a-z0-9_\-](?::[0-9]*)?$"
 
 
 @dataclass(frozen=True)
@@ -141,24 +141,26 @@ def _normalise_hosts(out: pl.DataFrame) -> pl.DataFrame:
     """Normalise ``host`` once per distinct value (hosts repeat far more than rows vary)."""
     if "host" not in out.columns:
         return out
-    distinct = out.select(pl.col("host").unique().drop_nulls())
     # Most hosts are already clean (lower case, no scheme/path/userinfo, at most a port):
-    # for those normalize_host only drops the port, so one regex decides and the chain of
-    # normalising expressions runs on the rest alone.
-    clean = pl.col("host").str.extract(_CLEAN_HOST, 1)
-    distinct = distinct.with_columns(clean.alias("_host"))
-    done = distinct.filter(pl.col("_host").is_not_null()).with_columns(
-        pl.when(pl.col("_host") != "-").then(pl.col("_host")).alias("_host")
+    # for those normalize_host only drops the port, so one regex test (no capture) decides
+    # and the chain of normalising expressions runs on the rest alone.
+    host = pl.col("host")
+    colon = host.str.find(":", literal=True)
+    bare = pl.when(colon.is_null()).then(host).otherwise(host.str.slice(0, colon))
+    distinct = (
+        out.lazy()
+        .select(host.unique().drop_nulls())
+        .with_columns(host.str.contains(_CLEAN_HOST).alias("_clean"))
     )
-    rest = distinct.filter(pl.col("_host").is_null()).with_columns(
-        normalize_host(pl.col("host")).alias("_host")
+    done = (
+        distinct.filter(pl.col("_clean"))
+        .with_columns(bare.alias("_host"))
+        .select("host", pl.when(pl.col("_host") != "-").then(pl.col("_host")).alias("_host"))
     )
-    table = pl.concat([done, rest])
-    return (
-        out.join(table, on="host", how="left", maintain_order="left")
-        .drop("host")
-        .rename({"_host": "host"})
-    )
+    rest = distinct.filter(~pl.col("_clean")).select("host", normalize_host(host).alias("_host"))
+    table = pl.concat([done, rest]).collect(engine="in-memory")
+    hosts = out.select("host").join(table, on="host", how="left", maintain_order="left")
+    return out.with_columns(hosts["_host"].alias("host"))
 
 
 def epoch_to_utc(seconds: pl.Expr) -> pl.Expr:

@@ -43,9 +43,7 @@ def normalize_user(expr: pl.Expr) -> pl.Expr:
     The identity forms (``CORP\\alice``, ``alice@corp.example``) are kept as logged; the
     directory resolves them to one person.
     """
-    e = expr.str.strip_chars()
-    for encoded, char in (("%5C", "\\"), ("%5c", "\\"), ("%40", "@")):
-        e = e.str.replace_all(encoded, char, literal=True)
+    e = expr.str.strip_chars().str.replace_many(["%5C", "%5c", "%40"], ["\\", "\\", "@"])
     return pl.when(~e.is_in(["", "-"])).then(e)
 
 
