@@ -25,7 +25,14 @@ from shadowscan.catalog import Catalog, load_catalog
 from shadowscan.errors import ConfigError
 from shadowscan.findings import reaches
 from shadowscan.outputs import Evidence, RunFacts, ScanResult, write_outputs
-from shadowscan.pipeline import COVERAGE_FIELDS, Context, FileReport, build_context, enrich
+from shadowscan.pipeline import (
+    COVERAGE_FIELDS,
+    Context,
+    FileReport,
+    Packed,
+    build_context,
+    enrich,
+)
 from shadowscan.privacy import redact_rejects
 from shadowscan.report.files import make_private_dir
 from shadowscan.report.tables import write_csv
@@ -213,7 +220,7 @@ def store_evidence(
         matches = enrich(matches.drop([c for c in ENRICH_SCHEMA if c in matches.columns]), ctx)
     signals = window(store.read("signals"))
     return Evidence(
-        matches=[matches] if matches.height else [],
+        matches=[Packed.of(matches)] if matches.height else [],
         signals=[signals] if signals.height else [],
         coverage=_coverage(store, start, end),
     )

@@ -20,7 +20,7 @@ from shadowscan.candidates import aggregate_candidates, drop_ignored
 from shadowscan.catalog import Catalog
 from shadowscan.findings import aggregate, summary_facts, upload_outliers
 from shadowscan.identity import attribute
-from shadowscan.pipeline import COVERAGE_FIELDS, Context, FileReport
+from shadowscan.pipeline import COVERAGE_FIELDS, Context, FileReport, Packed, unpack
 from shadowscan.privacy import board_findings, pseudonymise_people
 from shadowscan.report.files import write_private_text
 from shadowscan.report.html import daily_usage, write_report
@@ -33,7 +33,7 @@ from shadowscan.trends import compare, new_services
 class Evidence:
     """What the parse stage produced, ready to be aggregated and written."""
 
-    matches: list[pl.DataFrame] = field(default_factory=list)
+    matches: list[Packed] = field(default_factory=list)
     signals: list[pl.DataFrame] = field(default_factory=list)
     reports: list[FileReport] = field(default_factory=list)
     coverage: dict[str, dict[str, float]] = field(default_factory=dict)
@@ -80,11 +80,7 @@ def write_outputs(
     caller's stages, in seconds) gains this stage and the total.
     """
     t0 = time.perf_counter()
-    matched = (
-        conform(pl.concat(evidence.matches), MATCH_SCHEMA)
-        if evidence.matches
-        else pl.DataFrame(schema=MATCH_SCHEMA)
-    ).sort(["ts", "source_file", "source_line"])
+    matched = unpack(evidence.matches, MATCH_SCHEMA).sort(["ts", "source_file", "source_line"])
     if facts.pseudonym_key is not None:  # first, so no later output can name anyone
         matched = pseudonymise_people(matched, facts.pseudonym_key).with_columns(
             pl.lit(None, dtype=pl.String).alias("lease_user")  # a real name: not kept

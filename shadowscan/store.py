@@ -38,13 +38,12 @@ import polars as pl
 
 from shadowscan.candidates import signal_rows
 from shadowscan.errors import ShadowscanError, StoreLocked
-from shadowscan.pipeline import Context, Coverage, FileReport, FileSlice, process_file
+from shadowscan.pipeline import Context, Coverage, FileReport, FileSlice, process_file, unpack
 from shadowscan.schema import (
     EVENT_SCHEMA,
     MATCH_EXTRA_SCHEMA,
     MATCH_SCHEMA,
     REJECT_SCHEMA,
-    conform,
 )
 from shadowscan.sources.reader import compression_of
 
@@ -292,7 +291,7 @@ class Store:
             part=part,
         )
         if outcome.matches:
-            matches = conform(pl.concat(outcome.matches), MATCH_SCHEMA)
+            matches = unpack(outcome.matches, MATCH_SCHEMA)
             keyed = matches.with_columns(pl.col("ts").dt.strftime("%Y-%m-%d").alias("_day"))
             for (day,), group in keyed.group_by(["_day"], maintain_order=True):
                 put("matches", f"day={day}/", group.drop("_day"))
