@@ -9,10 +9,11 @@ from __future__ import annotations
 import io
 import logging
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 from pathlib import Path
 
 import polars as pl
@@ -86,6 +87,13 @@ class Coverage:
         acc = self.counts.setdefault(fmt, dict.fromkeys(("_n", *COVERAGE_FIELDS), 0))
         for k, v in row.items():
             acc[k] += int(v)
+
+    def merge(self, other: Coverage) -> None:
+        """Add another file's counts."""
+        for fmt, counts in other.counts.items():
+            acc = self.counts.setdefault(fmt, dict.fromkeys(("_n", *COVERAGE_FIELDS), 0))
+            for k, v in counts.items():
+                acc[k] += v
 
     def shares(self) -> dict[str, dict[str, float]]:
         """Field -> share of events, per format."""
@@ -259,6 +267,68 @@ def process_file(
     report.lines_read = stats.lines
     _notes(report, stats, fmt)
     return outcome
+
+
+#: Files up to this size (plain text; compressed ones up to a sixteenth of it) are one
+#: chunk, so chunk parallelism cannot keep the cores busy with them: several such files are
+#: parsed at a time instead. Larger files go one at a time, their chunks in parallel.
+SMALL_FILE_BYTES = CHUNK_BYTES
+FILES_IN_FLIGHT = CHUNKS_IN_FLIGHT
+
+
+def process_files(
+    paths: list[Path],
+    ctx: Context,
+    coverage: Coverage,
+    *,
+    on_rejects: Sink,
+    progress: Callable[[str], None] | None = None,
+    log_format: str | None = None,
+    tz: str = "UTC",
+    mapping: Path | None = None,
+) -> Iterator[FileOutcome]:
+    """:func:`process_file` over several files; outcomes and rejects come in file order.
+
+    Small files are parsed ``FILES_IN_FLIGHT`` at a time (their rejects held until their
+    turn); a large file waits for the small ones before it and is parsed alone.
+    """
+    run = partial(process_file, ctx=ctx, log_format=log_format, tz=tz, mapping=mapping)
+    pending: deque[tuple[Future[FileOutcome], list[pl.DataFrame], Coverage]] = deque()
+
+    def finish() -> FileOutcome:
+        future, rejects, own = pending.popleft()
+        outcome = future.result()
+        for frame in rejects:
+            on_rejects(frame)
+        coverage.merge(own)
+        return outcome
+
+    with ThreadPoolExecutor(FILES_IN_FLIGHT, thread_name_prefix="shadowscan-file") as pool:
+        for path in paths:
+            if progress:
+                progress(str(path))
+            if not _small(path):
+                while pending:
+                    yield finish()
+                yield run(path, coverage=coverage, on_rejects=on_rejects)
+                continue
+            rejects: list[pl.DataFrame] = []
+            own = Coverage()
+            future = pool.submit(run, path, coverage=own, on_rejects=rejects.append)
+            pending.append((future, rejects, own))
+            if len(pending) >= FILES_IN_FLIGHT:
+                yield finish()
+        while pending:
+            yield finish()
+
+
+def _small(path: Path) -> bool:
+    try:
+        size = path.stat().st_size
+        compressed = compression_of(path) is not None
+    except (OSError, InputError):
+        return False  # process_file reports it
+    return size <= (SMALL_FILE_BYTES // 16 if compressed else SMALL_FILE_BYTES)
 
 
 @dataclass

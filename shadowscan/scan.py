@@ -21,7 +21,7 @@ from shadowscan.catalog import load_catalog
 from shadowscan.discover import discover
 from shadowscan.errors import InputError
 from shadowscan.outputs import Evidence, RunFacts, ScanResult, write_outputs
-from shadowscan.pipeline import Coverage, build_context, process_file
+from shadowscan.pipeline import Coverage, build_context, process_files
 from shadowscan.privacy import redact_rejects
 from shadowscan.report.files import make_private_dir, open_private
 from shadowscan.report.tables import append_csv
@@ -89,18 +89,16 @@ def run_scan(opts: ScanOptions, *, progress: Callable[[str], None] | None = None
                 rejects = redact_rejects(rejects)
             append_csv(rejects, rejects_fh, header=False)
 
-        for path in found.files:
-            if progress:
-                progress(str(path))
-            outcome = process_file(
-                path,
-                ctx,
-                coverage,
-                on_rejects=write_rejects,
-                log_format=opts.format,
-                tz=opts.tz,
-                mapping=opts.mapping,
-            )
+        for outcome in process_files(
+            list(found.files),
+            ctx,
+            coverage,
+            on_rejects=write_rejects,
+            progress=progress,
+            log_format=opts.format,
+            tz=opts.tz,
+            mapping=opts.mapping,
+        ):
             evidence.reports.append(outcome.report)
             evidence.matches.extend(outcome.matches)
             evidence.signals.extend(outcome.signals)

@@ -47,3 +47,43 @@ def test_header_change_is_honoured_across_many_chunks(
     events = pl.concat([f for f in seen if "host" in f.columns])
     assert events.filter(pl.col("source_line") > 404)["host"].str.starts_with("b").all()
     assert events.filter(pl.col("source_line") < 404)["host"].str.starts_with("a").all()
+
+
+def _squid_files(tmp_path: Path, count: int) -> list[Path]:
+    paths = []
+    for f in range(count):
+        lines = [
+            f"1795651200.{i:03d}    120 10.0.{f}.{i} TCP_MISS/200 512 GET "
+            f"https://chatgpt.com/c/{f}-{i} user{f} HIER_DIRECT/203.0.113.9 text/html"
+            for i in range(1, 4 + f)
+        ]
+        lines.insert(1, f"not a squid line of file {f}")
+        path = tmp_path / f"access{f:02d}.log"
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+@pytest.mark.parametrize("in_flight", [1, 3])
+def test_small_files_in_parallel_come_out_in_file_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, in_flight: int
+) -> None:
+    """Several small files at a time: outcomes, rejects and coverage as if one by one."""
+    monkeypatch.setattr(pipeline, "FILES_IN_FLIGHT", in_flight)
+    ctx = build_context(
+        load_catalog(), directory=None, subnets=None, policy=None, as_of=date(2026, 11, 30)
+    )
+    paths = _squid_files(tmp_path, 7)
+    rejects: list[pl.DataFrame] = []
+    coverage = Coverage()
+    seen: list[str] = []
+    outcomes = list(
+        pipeline.process_files(
+            paths, ctx, coverage, on_rejects=rejects.append, progress=seen.append
+        )
+    )
+    assert [o.report.path for o in outcomes] == [str(p) for p in paths] == seen
+    assert [o.report.events for o in outcomes] == [3 + f for f in range(7)]
+    assert [o.report.matched for o in outcomes] == [3 + f for f in range(7)]
+    assert [r["source_file"][0] for r in rejects] == [str(p) for p in paths]
+    assert coverage.counts["squid_native"]["_n"] == sum(3 + f for f in range(7))
