@@ -53,7 +53,17 @@ WEIGHTS: Final = {
 #: A ``.ai`` host is POST-heavy when at least this share of its requests are POSTs.
 POST_HEAVY: Final = 0.5
 _ROW_SIGNALS: Final = ("api_path", "sdk_user_agent", "model_words", "ai_tld")
-_COLUMNS: Final = ("host", "ts", "user", "src_ip", "url_path", "method", "user_agent", "source")
+#: The event columns a signal row keeps (callers may pass only these).
+SIGNAL_COLUMNS: Final = (
+    "host",
+    "ts",
+    "user",
+    "src_ip",
+    "url_path",
+    "method",
+    "user_agent",
+    "source",
+)
 _HOST: Final = re.compile(r"^(?:\*\.)?[a-z0-9_](?:[a-z0-9_.-]*[a-z0-9_])?$")
 
 
@@ -62,7 +72,7 @@ def signal_rows(unmatched: pl.DataFrame) -> pl.DataFrame:
     # Host signals are tested once per distinct host (hosts repeat far more than rows).
     hosts = unmatched.select(pl.col("host").drop_nulls().unique())
     worded = hosts.filter(pl.col("host").str.contains(MODEL_WORDS))["host"].implode()
-    flagged = unmatched.select(*_COLUMNS).with_columns(
+    flagged = unmatched.select(*SIGNAL_COLUMNS).with_columns(
         pl.col("url_path").str.contains(API_PATH).fill_null(False).alias("api_path"),
         pl.col("user_agent").str.contains(SDK_AGENT).fill_null(False).alias("sdk_user_agent"),
         pl.col("host").is_in(worded).fill_null(False).alias("model_words"),

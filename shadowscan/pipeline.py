@@ -18,7 +18,7 @@ from pathlib import Path
 
 import polars as pl
 
-from shadowscan.candidates import signal_rows
+from shadowscan.candidates import SIGNAL_COLUMNS, signal_rows
 from shadowscan.catalog import Catalog
 from shadowscan.detect import detect_format
 from shadowscan.errors import InputError
@@ -358,7 +358,7 @@ def _process_chunk(
     if matched.height:
         out.matched_rows = matched.height
         out.matched = compact(matched)
-    signals = signal_rows(annotated.filter(~hit))
+    signals = signal_rows(annotated.select(SIGNAL_COLUMNS).filter(~hit))
     if signals.height:
         out.signals = compact(signals)
     return out
