@@ -258,7 +258,8 @@ def process_file(
         # come out exactly as a one-chunk-at-a-time loop would give them.
         work: deque[Future[_ChunkOut]] = deque()
         for chunk in chunks:
-            work.append(pool.submit(_process_chunk, chunk, parser, ctx, on_events is not None))
+            reader = parser.for_chunk(chunk)  # in file order, before the chunk is handed out
+            work.append(pool.submit(_process_chunk, chunk, reader, ctx, on_events is not None))
             if len(work) >= in_flight:
                 _take(work.popleft().result(), ctx, fmt, outcome, coverage, on_rejects, on_events)
         while work:

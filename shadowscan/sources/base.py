@@ -85,6 +85,16 @@ class LogParser(ABC):
         distinct values. Rows must stay aligned with the input (same count, same order).
         """
 
+    def for_chunk(self, lines: pl.DataFrame) -> LogParser:
+        """The parser to read ``lines`` with, called for each chunk in file order.
+
+        A parser whose chunks depend on the ones before (a header that can change
+        mid-file) carries that state forward here, cheaply, and returns a copy that holds
+        what this chunk needs: the chunks can then be parsed at the same time. Most
+        parsers keep no state and return themselves.
+        """
+        return self
+
     def parse(self, lines: pl.DataFrame) -> ParseResult:
         """Parse a chunk of ``line_no``/``raw`` lines into events, rejects and a skip count."""
         blank = pl.col("raw").str.strip_chars().str.len_bytes() == 0

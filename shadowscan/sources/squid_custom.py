@@ -29,7 +29,7 @@ from shadowscan.sources.base import (
     first_reason,
     null_if,
 )
-from shadowscan.sources.normalize import normalize_host, normalize_user, split_fields, split_url
+from shadowscan.sources.normalize import normalize_host, normalize_user, split_spaced, split_url
 from shadowscan.sources.textfields import share_matching
 
 _DETECT = re.compile(
@@ -81,10 +81,15 @@ class SquidCustomParser(LogParser):
 
     def parse_lines(self, lines: pl.LazyFrame) -> pl.LazyFrame:
         """Split on whitespace (quoted fields whole), pick fields by position."""
-        parts = split_fields(pl.col("raw").str.strip_chars(), " ", escape='\\"')
-        p = lines.with_columns(parts.alias("_p")).with_columns(
-            pl.col("_p").list.len().alias("_n"),
-            *[pl.col("_p").list.get(i, null_on_oob=True).alias(k) for k, i in _POS.items()],
+        frame = lines.collect()
+        parts = split_spaced(frame["raw"].str.strip_chars())
+        p = (
+            frame.lazy()
+            .with_columns(parts.alias("_p"))
+            .with_columns(
+                pl.col("_p").list.len().alias("_n"),
+                *[pl.col("_p").list.get(i, null_on_oob=True).alias(k) for k, i in _POS.items()],
+            )
         )
         n = pl.col("_n")
         sni = pl.when(n == _FIELDS_SNI).then(pl.col("_p").list.get(_SNI_POS, null_on_oob=True))

@@ -14,12 +14,13 @@ An IIS log without ``cs(Host)`` names its server by address: ``s-ip`` is the hos
 
 from __future__ import annotations
 
+import copy
 from typing import Any, ClassVar
 
 import polars as pl
 
 from shadowscan.sources.base import REASON, SKIP, LogParser, first_reason, null_if
-from shadowscan.sources.normalize import normalize_user, split_fields, split_url
+from shadowscan.sources.normalize import normalize_user, split_spaced, split_url
 
 _FIELDS = "#Fields:"
 _HDR = "_hdr"
@@ -29,6 +30,13 @@ _URL = ("cs-uri", "cs-url", "c-uri")
 _PATH = ("cs-uri-path", "cs-uri-stem")
 #: Fields that only a proxy logs: their presence means ``s-ip`` is the proxy, not the server.
 _PROXY_ONLY = ("sc-filter-result", "s-action", "cs-uri-scheme", "x-exception-id", "s-hierarchy")
+
+
+def _headers(lines: pl.LazyFrame) -> list[str]:
+    """The ``#Fields:`` lines among ``lines``, in order."""
+    raw = pl.col("raw")
+    found = lines.filter(raw.str.starts_with(_FIELDS)).select(raw.str.strip_chars_end())
+    return found.collect()["raw"].to_list()
 
 
 def _columns(header: str) -> list[str]:
@@ -115,12 +123,19 @@ class W3cParser(LogParser):
         "http_status",
     )
 
-    sequential = True  # the last #Fields: line of a chunk governs the next chunk
-
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         #: The last ``#Fields:`` line seen: it governs the next chunk's first lines.
         self.header: str | None = None
+
+    def for_chunk(self, lines: pl.DataFrame) -> W3cParser:
+        """A copy that reads ``lines`` with the header carried into them; this parser then
+        carries the chunk's last ``#Fields:`` line on to the next chunk."""
+        reader = copy.copy(self)
+        headers = _headers(lines.lazy())
+        if headers:
+            self.header = headers[-1]
+        return reader
 
     @classmethod
     def detect(cls, head: list[str]) -> float:
@@ -135,19 +150,23 @@ class W3cParser(LogParser):
         """Each line is read with the nearest ``#Fields:`` above it (from earlier chunks too)."""
         raw = pl.col("raw")
         is_header = raw.str.starts_with(_FIELDS)
-        headers = (
-            lines.filter(is_header).select(raw.str.strip_chars_end()).collect()["raw"].to_list()
-        )
+        headers = _headers(lines)
         carried = self.header
         known = list(dict.fromkeys([h for h in [carried, *headers] if h is not None]))
         if headers:
             self.header = headers[-1]
-        hdr = pl.when(is_header).then(raw.str.strip_chars_end()).forward_fill()
-        if carried is not None:
-            hdr = hdr.fill_null(pl.lit(carried))
-        p = lines.with_columns(
-            hdr.alias(_HDR), split_fields(raw.str.strip_chars(), " ", escape='\\"').alias("_p")
+        # Which header governs each line, as a small number (compared once per column
+        # and header, where comparing the header text itself would cost a string each).
+        ids = {h: i for i, h in enumerate(known)}
+        header_id = raw.str.strip_chars_end().replace_strict(
+            ids, default=None, return_dtype=pl.Int32
         )
+        hdr = pl.when(is_header).then(header_id).forward_fill()
+        if carried is not None:
+            hdr = hdr.fill_null(ids[carried])
+        frame = lines.collect()
+        fields = split_spaced(frame["raw"].str.strip_chars())
+        p = frame.with_columns(fields.alias("_p")).lazy().with_columns(hdr.alias(_HDR))
         parts = pl.col("_p")
         per_header = {h: _event_exprs(_columns(h), parts) for h in known}
         names = ["ts", "src_ip", "user", "host", "url_path", "method", "http_status", "action"]
@@ -158,7 +177,7 @@ class W3cParser(LogParser):
                 pl.lit("no #Fields: header before this line") if name == REASON else pl.lit(None)
             )
             for h, exprs in per_header.items():
-                expr = pl.when(pl.col(_HDR) == h).then(exprs[name]).otherwise(expr)
+                expr = pl.when(pl.col(_HDR) == ids[h]).then(exprs[name]).otherwise(expr)
             out.append(expr.alias(name))
         return p.select(
             "line_no",

@@ -6,10 +6,16 @@ import re
 
 import polars as pl
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from shadowscan.sources.normalize import normalize_host, normalize_user, split_url
+from shadowscan.sources.normalize import (
+    normalize_host,
+    normalize_user,
+    split_fields,
+    split_spaced,
+    split_url,
+)
 
 
 def host_of(value: str) -> str | None:
@@ -144,3 +150,45 @@ def test_normalize_host_never_keeps_path_userinfo_or_trailing_dot(raw: str) -> N
     assert not host.endswith(".")
     assert "/" not in host
     assert "@" not in host
+
+
+_SPACED_TEXT = st.text(alphabet=st.sampled_from(list('ab- "\\\t\x1fé\u00a0\u2003')), max_size=30)
+_SPACED_FIELD = st.one_of(
+    st.text(alphabet="abc/.-=\u00a0", min_size=1, max_size=6),
+    st.text(alphabet="abc /;()-", max_size=8).map(lambda t: f'"{t}"'),
+    st.text(alphabet='ab \\"', max_size=8).map(lambda t: f'"{t}"'),
+)
+
+
+@settings(max_examples=500, deadline=None)
+@example(
+    lines=[
+        'a"b c"',
+        '"a"b c',
+        'x "a"b "c"',
+        '"a" b"c d"',
+        'x """" y',
+        "p  q",
+        'x "y\\"z"',
+        'é "a"',
+        '"a b"\tc',
+    ]
+)
+@given(
+    lines=st.lists(
+        st.one_of(
+            _SPACED_TEXT,
+            st.lists(_SPACED_FIELD, max_size=12).map(" ".join),
+            st.lists(
+                st.tuples(_SPACED_FIELD, st.sampled_from([" ", " ", "  ", ""])), max_size=8
+            ).map(lambda pairs: "".join(f + sep for f, sep in pairs)),
+        ),
+        min_size=1,
+        max_size=20,
+    )
+)
+def test_split_spaced_equals_split_fields(lines: list[str]) -> None:
+    """The fast splitter gives split_fields' fields for any line, usual or odd."""
+    series = pl.Series("l", lines).str.strip_chars()
+    expected = pl.select(split_fields(pl.lit(series), " ", escape='\\"')).to_series()
+    assert split_spaced(series).to_list() == expected.to_list()
