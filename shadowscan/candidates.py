@@ -72,9 +72,12 @@ def signal_rows(unmatched: pl.DataFrame) -> pl.DataFrame:
     # Host signals are tested once per distinct host (hosts repeat far more than rows).
     hosts = unmatched.select(pl.col("host").drop_nulls().unique())
     worded = hosts.filter(pl.col("host").str.contains(MODEL_WORDS))["host"].implode()
+    # So are user agents (a few hundred distinct ones per million lines).
+    agents = unmatched.select(pl.col("user_agent").drop_nulls().unique())
+    sdk = agents.filter(pl.col("user_agent").str.contains(SDK_AGENT))["user_agent"].implode()
     flagged = unmatched.select(*SIGNAL_COLUMNS).with_columns(
         pl.col("url_path").str.contains(API_PATH).fill_null(False).alias("api_path"),
-        pl.col("user_agent").str.contains(SDK_AGENT).fill_null(False).alias("sdk_user_agent"),
+        pl.col("user_agent").is_in(sdk).fill_null(False).alias("sdk_user_agent"),
         pl.col("host").is_in(worded).fill_null(False).alias("model_words"),
         pl.col("host").str.ends_with(".ai").fill_null(False).alias("ai_tld"),
     )

@@ -27,6 +27,11 @@ class CompiledCatalog:
     services: pl.DataFrame  # service_id, service_name, vendor, category
     version: str
 
+    @property
+    def any_user_agent(self) -> str:
+        """One regex that matches where any user-agent pattern does."""
+        return "|".join(f"(?:{pattern})" for pattern, _ in self.user_agents)
+
 
 def compile_catalog(catalog: Catalog) -> CompiledCatalog:
     """Turn the catalog's rules into join tables (done once per run)."""

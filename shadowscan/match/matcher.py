@@ -79,6 +79,10 @@ def _match_urls(events: pl.DataFrame, suffixes: pl.DataFrame, cc: CompiledCatalo
 
 def _match_user_agents(events: pl.DataFrame, cc: CompiledCatalog) -> pl.DataFrame:
     agents = events.select(pl.col("user_agent").drop_nulls().unique())
+    if cc.user_agents and agents.height:
+        # One pass of all patterns as one alternation keeps only the agents that match
+        # some pattern (few): the first-pattern-wins chain then runs on those alone.
+        agents = agents.filter(pl.col("user_agent").str.contains(cc.any_user_agent))
     if not cc.user_agents or agents.is_empty():
         return pl.DataFrame(schema={"user_agent": pl.String, "_ua": pl.String})
     expr: pl.Expr = pl.lit(None, dtype=pl.String)
