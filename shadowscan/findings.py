@@ -97,12 +97,14 @@ def counted(matches: pl.DataFrame, window_s: int) -> pl.Expr:
     """True for the events that count: all non-DNS events, and a DNS query only when the
     same client's previous query for the same service (same department) is more than
     ``window_s`` seconds earlier. ``matches`` must be sorted by ``ts``."""
-    if window_s <= 0:
-        return pl.lit(True)
+    dns = pl.col("source") == "dns"
+    if window_s <= 0 or not matches.select(dns.any()).item():
+        return pl.lit(True)  # the window (a sort per client) only matters for DNS rows
     client = pl.coalesce(pl.col("src_ip"), pl.col("user"), pl.lit(""))
     prev = pl.col("ts").shift(1).over(["department", "service_id", client.alias("_c")])
-    gap_s = (pl.col("ts") - prev).dt.total_microseconds() / 1_000_000
-    return (pl.col("source") != "dns") | prev.is_null() | (gap_s > window_s)
+    # A first query (no previous one) has no gap: it counts.
+    gap_us = (pl.col("ts") - prev).dt.total_microseconds().fill_null(window_s * 1_000_000 + 1)
+    return ~dns | (gap_us > window_s * 1_000_000)
 
 
 def upload_outliers(matches: pl.DataFrame, b: Behaviour | None = None) -> pl.DataFrame:
