@@ -252,15 +252,14 @@ def process_file(
         first_line=part.first_line,
         end=part.end,
     )
-    in_flight = 1 if parser.sequential else CHUNKS_IN_FLIGHT
-    with ThreadPoolExecutor(in_flight, thread_name_prefix="shadowscan-chunk") as pool:
+    with ThreadPoolExecutor(CHUNKS_IN_FLIGHT, thread_name_prefix="shadowscan-chunk") as pool:
         # Results are taken in submission order, so line numbers, rejects and kept frames
         # come out exactly as a one-chunk-at-a-time loop would give them.
         work: deque[Future[_ChunkOut]] = deque()
         for chunk in chunks:
             reader = parser.for_chunk(chunk)  # in file order, before the chunk is handed out
             work.append(pool.submit(_process_chunk, chunk, reader, ctx, on_events is not None))
-            if len(work) >= in_flight:
+            if len(work) >= CHUNKS_IN_FLIGHT:
                 _take(work.popleft().result(), ctx, fmt, outcome, coverage, on_rejects, on_events)
         while work:
             _take(work.popleft().result(), ctx, fmt, outcome, coverage, on_rejects, on_events)

@@ -1,8 +1,8 @@
 """The one-shot scan: files -> events -> matches -> identity -> policy -> findings -> outputs.
 
-Each file is read in bounded chunks; each chunk is parsed, matched and enriched at once,
-so memory grows with the matched events (a few per cent of traffic), not with the input.
-Rejects are streamed to ``rejects.csv`` as they are found.
+Each file is read in bounded chunks, several parsed and matched at a time; matched rows
+are enriched in batches and kept compressed, so memory grows with the matched events (a few
+per cent of traffic), not with the input. Rejects are streamed to ``rejects.csv``.
 """
 
 from __future__ import annotations

@@ -55,9 +55,6 @@ class LogParser(ABC):
     #: True when the parser must see the whole file in one chunk (JSON documents that span
     #: lines, small SaaS exports); such a parser may override :meth:`parse` entirely.
     whole_file: ClassVar[bool] = False
-    #: True when parsing one chunk depends on the chunks before it (a header that can
-    #: change mid-file): such a parser is given its chunks one at a time, in order.
-    sequential: ClassVar[bool] = False
 
     def __init__(
         self,
