@@ -217,7 +217,11 @@ def process_file(
     mapping: Path | None = None,
     part: FileSlice | None = None,
 ) -> FileOutcome:
-    """Parse, match and enrich one file; hand rejects (and events) to the sinks."""
+    """Parse, match and enrich one file; hand rejects (and events) to the sinks.
+
+    ``on_rejects`` is called in file order from this thread; ``on_events`` (the annotated
+    events of each chunk) from the worker threads, several chunks at a time.
+    """
     report = FileReport(path=str(path), format="unknown")
     outcome = FileOutcome(report)
     try:
@@ -258,11 +262,11 @@ def process_file(
         work: deque[Future[_ChunkOut]] = deque()
         for chunk in chunks:
             reader = parser.for_chunk(chunk)  # in file order, before the chunk is handed out
-            work.append(pool.submit(_process_chunk, chunk, reader, ctx, on_events is not None))
+            work.append(pool.submit(_process_chunk, chunk, reader, ctx, on_events))
             if len(work) >= CHUNKS_IN_FLIGHT:
-                _take(work.popleft().result(), ctx, fmt, outcome, coverage, on_rejects, on_events)
+                _take(work.popleft().result(), ctx, fmt, outcome, coverage, on_rejects)
         while work:
-            _take(work.popleft().result(), ctx, fmt, outcome, coverage, on_rejects, on_events)
+            _take(work.popleft().result(), ctx, fmt, outcome, coverage, on_rejects)
     _enrich_pending(outcome, ctx, final=True)
     report.lines_read = stats.lines
     _notes(report, stats, fmt)
@@ -336,23 +340,25 @@ class _ChunkOut:
     """One chunk parsed and matched (the part that may run in a worker thread)."""
 
     result: ParseResult
-    annotated: pl.DataFrame | None = None
     matched: pl.DataFrame | None = None
     matched_rows: int = 0
     signals: pl.DataFrame | None = None
 
 
 def _process_chunk(
-    chunk: pl.DataFrame, parser: LogParser, ctx: Context, keep_annotated: bool
+    chunk: pl.DataFrame, parser: LogParser, ctx: Context, on_events: Sink | None
 ) -> _ChunkOut:
-    """Parse and match one chunk; touches nothing shared but read-only state."""
+    """Parse and match one chunk; touches nothing shared but read-only state (and the
+    thread-safe events sink)."""
     out = _ChunkOut(parser.parse(chunk))
     events = out.result.events
     if events.is_empty():
         return out
     annotated = annotate(events, ctx.cc)
-    if keep_annotated:
-        out.annotated = annotated
+    if on_events is not None:
+        # Here, in the worker: writing the events (the store's Parquet) is as parallel as
+        # parsing them. The sink must be thread-safe and must not depend on call order.
+        on_events(annotated)
     hit = annotated["service_id"].is_not_null()
     matched = annotated.filter(hit)
     if matched.height:
@@ -371,7 +377,6 @@ def _take(
     outcome: FileOutcome,
     coverage: Coverage,
     on_rejects: Sink,
-    on_events: Sink | None,
 ) -> None:
     """Book one processed chunk, in file order: counts, rejects, coverage, kept frames."""
     report = outcome.report
@@ -386,8 +391,6 @@ def _take(
     if result.events.is_empty():
         return
     coverage.add(fmt, result.events)
-    if on_events is not None and done.annotated is not None:
-        on_events(done.annotated)
     if done.matched is not None:
         report.matched += done.matched_rows
         outcome.pending.append(done.matched)

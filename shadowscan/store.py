@@ -27,6 +27,7 @@ import hashlib
 import json
 import os
 import shutil
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -261,20 +262,29 @@ class Store:
         staging.mkdir(parents=True, exist_ok=True)
         written: list[str] = []
         counter = [0]
+        lock = threading.Lock()
 
-        def put(kind: str, rel_dir: str, frame: pl.DataFrame) -> None:
-            counter[0] += 1
-            rel = f"{kind}/{rel_dir}{batch_id}-{counter[0]:05d}.parquet"
+        def put(kind: str, rel_dir: str, frame: pl.DataFrame, name: str | None = None) -> None:
+            if name is None:
+                with lock:
+                    counter[0] += 1
+                    name = f"{counter[0]:05d}"
+            rel = f"{kind}/{rel_dir}{batch_id}-{name}.parquet"
             target = staging / rel
             target.parent.mkdir(parents=True, exist_ok=True)
             frame.write_parquet(target, compression="zstd")
             _fsync_file(target)
-            written.append(rel)
+            with lock:
+                written.append(rel)
 
         def on_events(events: pl.DataFrame) -> None:
+            # Called from the parse workers, several chunks at once: each file is named by
+            # its first line, so the names (and the manifest's sorted list) do not depend
+            # on which chunk finished first.
             keyed = events.with_columns(pl.col("ts").dt.strftime("%Y-%m-%d").alias("_day"))
             for (day, source), group in keyed.group_by(["_day", "source"], maintain_order=True):
-                put("events", f"day={day}/source={source}/", group.drop("_day"))
+                first = group.select(pl.col("source_line").min()).item()
+                put("events", f"day={day}/source={source}/", group.drop("_day"), f"L{first:012d}")
 
         def on_rejects(rejects: pl.DataFrame) -> None:
             put("rejects", "", rejects)
@@ -324,7 +334,7 @@ class Store:
                 "matched": report.matched,
                 "notes": report.notes,
                 "ingested_at": datetime.now(UTC).isoformat(timespec="seconds"),
-                "files": written,
+                "files": sorted(written),
             }
         )
         self._save_manifest(manifest)
