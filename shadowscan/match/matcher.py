@@ -13,6 +13,7 @@ import polars as pl
 
 from shadowscan.match.compile import KIND_CONFIDENCE, SOURCE_FACTOR, CompiledCatalog
 from shadowscan.schema import MATCH_EXTRA_SCHEMA
+from shadowscan.sources.normalize import byte_slice
 
 
 def host_suffixes(hosts: pl.DataFrame) -> pl.DataFrame:
@@ -36,7 +37,7 @@ def host_suffixes(hosts: pl.DataFrame) -> pl.DataFrame:
             .select(
                 "host",
                 pl.col("depth") + 1,
-                pl.col("suffix").str.slice(pl.col("_dot") + 1).alias("suffix"),
+                byte_slice(pl.col("suffix"), pl.col("_dot") + 1).alias("suffix"),
             )
         )
         levels.append(level)

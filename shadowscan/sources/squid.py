@@ -21,7 +21,7 @@ from shadowscan.sources.base import (
     first_reason,
     null_if,
 )
-from shadowscan.sources.normalize import normalize_user
+from shadowscan.sources.normalize import byte_slice, normalize_user
 
 _LINE = (
     r"^(\d{9,11}(?:\.\d+)?)\s+(-?\d+)\s+(\S+)\s+([A-Z_]+)/(\d{3})\s+(\d+)\s+(\S+)\s+(\S+)"
@@ -76,21 +76,26 @@ class SquidNativeParser(LogParser):
             epoch_to_utc(pl.col("ts_")).alias("_ts"),
             pl.col("bytes").cast(pl.Int64, strict=False).alias("_bytes"),
         )
-        # URL -> authority and path by literal find + slice (no regex, no struct per line):
-        # after the first "://" if any, the authority runs to the first "/", the path
-        # from there to the first "?" (the query string is never kept).
+        # URL -> authority and path by literal find + byte slice (no regex, no struct per
+        # line): after the first "://" if any, the authority runs to the first "/", the
+        # path from there to the first "?" (the query string is never kept).
         url = pl.col("url")
         p = p.with_columns(url.str.find("://", literal=True).alias("_i"))
         p = p.with_columns(
             pl.when(pl.col("_i").is_null())
             .then(url)
-            .otherwise(url.str.slice(pl.col("_i") + 3))
+            .otherwise(byte_slice(url, pl.col("_i") + 3))
             .alias("_rest")
         )
         p = p.with_columns(pl.col("_rest").str.find("/", literal=True).alias("_j"))
         rest, slash = pl.col("_rest"), pl.col("_j")
-        host = pl.when(slash.is_null()).then(rest).otherwise(rest.str.slice(0, slash))
-        path = rest.str.slice(slash).str.splitn("?", 2).struct.field("field_0")
+        host = pl.when(slash.is_null()).then(rest).otherwise(byte_slice(rest, 0, slash))
+        path = (
+            pl.when(slash.is_not_null())
+            .then(byte_slice(rest, slash))
+            .str.splitn("?", 2)
+            .struct.field("field_0")
+        )
         status = pl.col("_status")
         denied = pl.col("_code").str.contains("DENIED", literal=True)
         # 407 is the proxy asking for credentials, not a policy block: the client retries.

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from shadowscan.match.compile import CompiledCatalog
-from shadowscan.match.matcher import annotate
+from shadowscan.match.matcher import annotate, host_suffixes
 from shadowscan.schema import EVENT_SCHEMA, conform
 
 # The domains of tests/data/signatures/match_small: none is a text suffix of another.
@@ -84,3 +84,16 @@ def test_annotate_is_deterministic_and_row_aligned(
     assert first["source_line"].to_list() == list(range(len(hosts)))
     assert first["host"].to_list() == hosts
     assert first["service_id"].to_list() == [_oracle(h) for h in hosts]
+
+
+@settings(max_examples=200, deadline=None)
+@given(hosts=st.lists(st.text(alphabet="ab.ü-é", max_size=12), max_size=8))
+def test_host_suffixes_are_the_label_suffixes(hosts: list[str]) -> None:
+    """Every label suffix of every host, with its depth, non-ASCII labels included."""
+    expected = sorted(
+        (h, depth, ".".join(h.split(".")[depth:]))
+        for h in set(hosts)
+        for depth in range(len(h.split(".")))
+    )
+    frame = pl.DataFrame({"host": sorted(set(hosts))}, schema={"host": pl.String})
+    assert sorted(host_suffixes(frame).rows()) == expected

@@ -188,6 +188,10 @@ def test_error_pseudo_url_is_not_an_event(tmp_path: Path, parse_file: ParseFile)
         ("https://a.example/", "a.example", "/"),
         ("a.example:443", "a.example", None),
         ("ftp://u:pw@Files.Example.org:21/pub/f.txt?q=1", "files.example.org", "/pub/f.txt"),
+        # Non-ASCII before the cut: find() counts bytes, the cut must too.
+        ("http://bücher.example/straße?q=ü", "bücher.example", "/straße"),
+        ("https://ü.example", "ü.example", None),
+        ("bücher.example:443", "bücher.example", None),
     ],
 )
 def test_url_gives_host_and_path(
