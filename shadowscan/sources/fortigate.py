@@ -98,9 +98,10 @@ class FortigateParser(LogParser):
             .select(
                 "line_no",
                 pl.col("_kv").struct.field("field_0").alias("_k"),
-                unquote(pl.col("_kv").struct.field("field_1")).alias("_v"),
+                pl.col("_kv").struct.field("field_1").alias("_v"),
             )
             .filter(pl.col("_k").is_in(_KEYS))
+            .with_columns(unquote(pl.col("_v")))  # the wanted pairs only (about half)
         )
         wide = pairs.group_by("line_no").agg(
             *[pl.col("_v").filter(pl.col("_k") == key).first().alias(f"k_{key}") for key in _KEYS]
