@@ -16,6 +16,7 @@ from typing import ClassVar
 import polars as pl
 
 from shadowscan.sources.base import REASON, SKIP, LogParser, first_reason
+from shadowscan.sources.normalize import byte_slice
 from shadowscan.sources.textfields import share_matching
 
 _TS = r"(\d{2}-[A-Za-z]{3}-\d{4} \d{2}:\d{2}:\d{2}(?:\.\d+)?)"
@@ -67,7 +68,9 @@ class Bind9Parser(LogParser):
                 "line_no",
                 "raw",
                 self.local_to_utc(pl.col("_naive")).alias("ts"),
-                pl.col("_ipport").str.replace(r"#\d+$", "").alias("src_ip"),
+                byte_slice(
+                    pl.col("_ipport"), 0, pl.col("_ipport").str.find("#", literal=True)
+                ).alias("src_ip"),
                 pl.col("_qname").alias("host"),
                 pl.lit(None, dtype=pl.String).alias("action"),
                 pl.lit(False).alias(SKIP),
