@@ -32,6 +32,7 @@ from shadowscan.sources import REGISTRY
 from shadowscan.sources.base import LogParser, ParseResult
 from shadowscan.sources.reader import (
     CHUNK_BYTES,
+    ContentHash,
     ReadStats,
     compression_of,
     iter_chunks,
@@ -216,6 +217,7 @@ def process_file(
     tz: str = "UTC",
     mapping: Path | None = None,
     part: FileSlice | None = None,
+    tap: ContentHash | None = None,
 ) -> FileOutcome:
     """Parse, match and enrich one file; hand rejects (and events) to the sinks.
 
@@ -255,6 +257,7 @@ def process_file(
         offset=part.offset,
         first_line=part.first_line,
         end=part.end,
+        tap=tap,
     )
     with ThreadPoolExecutor(CHUNKS_IN_FLIGHT, thread_name_prefix="shadowscan-chunk") as pool:
         # Results are taken in submission order, so line numbers, rejects and kept frames

@@ -28,6 +28,7 @@ import json
 import os
 import shutil
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -46,7 +47,7 @@ from shadowscan.schema import (
     MATCH_SCHEMA,
     REJECT_SCHEMA,
 )
-from shadowscan.sources.reader import compression_of
+from shadowscan.sources.reader import ContentHash, compression_of
 
 MANIFEST = "manifest.json"
 KINDS = ("events", "matches", "rejects", "signals")
@@ -86,16 +87,20 @@ class Fingerprint:
     prefixes: dict[int, str] = field(default_factory=dict)
 
 
+def content_end(path: Path, *, plain: bool) -> int:
+    """Where the content a store takes ends: after the last newline of a plain file (a
+    last line still being written waits), the whole of a compressed one."""
+    size = path.stat().st_size
+    return _last_newline_end(path, size) if plain and size else size
+
+
 def fingerprint(path: Path, *, plain: bool, checkpoints: set[int]) -> Fingerprint:
     """Hash ``path`` up to its last newline (plain files) or whole (compressed).
 
     ``checkpoints`` are byte offsets (sizes of earlier ingests of this path) at which the
     running hash is also taken, to recognise an append.
     """
-    size = path.stat().st_size
-    end = size
-    if plain and size:
-        end = _last_newline_end(path, size)
+    end = content_end(path, plain=plain)
     digest = hashlib.sha256()
     prefixes: dict[int, str] = {}
     wanted = sorted(c for c in checkpoints if 0 < c <= end)
@@ -241,24 +246,32 @@ class Store:
         batches = manifest["batches"]
         plain = compression_of(path) is None
         same_path = [b for b in batches if b["path"] == str(path)]
-        fp = fingerprint(path, plain=plain, checkpoints={b["end"] for b in same_path})
-        if fp.end == 0:
+        end = content_end(path, plain=plain)
+        if end == 0:
             return IngestResult(str(path), "skipped", "no complete line yet")
-        for b in batches:
-            if b["sha256"] == fp.sha256:
-                return IngestResult(str(path), "skipped", f"already ingested as {b['path']}")
-        part = FileSlice()
+        part = FileSlice(end=end) if plain else FileSlice()
         action = "ingested"
-        if plain:
+        tap: ContentHash | None = None
+        sha = ""
+        if same_path or any(b["end"] == end for b in batches):
+            # Maybe a copy of an ingested file (same length) or that file grown: the
+            # fingerprint decides before anything is parsed.
+            fp = fingerprint(path, plain=plain, checkpoints={b["end"] for b in same_path})
+            sha = fp.sha256
+            for b in batches:
+                if b["sha256"] == sha:
+                    return IngestResult(str(path), "skipped", f"already ingested as {b['path']}")
             grown = [b for b in same_path if fp.prefixes.get(b["end"]) == b["sha256"]]
-            if grown:
+            if plain and grown:
                 last = max(grown, key=lambda b: b["end"])
-                part = FileSlice(offset=last["end"], first_line=last["last_line"] + 1, end=fp.end)
+                part = FileSlice(offset=last["end"], first_line=last["last_line"] + 1, end=end)
                 action = "appended"
-            else:
-                part = FileSlice(end=fp.end)
-        batch_id = f"{fp.sha256[:16]}-{part.offset}"
-        staging = self.root / "staging" / batch_id
+        else:
+            # New content (no batch of this length or path): hashed as it is parsed, so
+            # the file is read once.
+            tap = ContentHash(end if plain else None)
+        label = f"{sha[:16]}-{part.offset}" if sha else f"new-{os.getpid()}-{time.time_ns()}"
+        staging = self.root / "staging" / label
         staging.mkdir(parents=True, exist_ok=True)
         written: list[str] = []
         counter = [0]
@@ -269,7 +282,7 @@ class Store:
                 with lock:
                     counter[0] += 1
                     name = f"{counter[0]:05d}"
-            rel = f"{kind}/{rel_dir}{batch_id}-{name}.parquet"
+            rel = f"{kind}/{rel_dir}{label}-{name}.parquet"
             target = staging / rel
             target.parent.mkdir(parents=True, exist_ok=True)
             frame.write_parquet(target, compression="zstd")
@@ -299,7 +312,10 @@ class Store:
             tz=tz,
             mapping=mapping,
             part=part,
+            tap=tap,
         )
+        if tap is not None:
+            sha = tap.finish(path)
         if outcome.matches:
             matches = unpack(outcome.matches, MATCH_SCHEMA)
             keyed = matches.with_columns(pl.col("ts").dt.strftime("%Y-%m-%d").alias("_day"))
@@ -312,18 +328,22 @@ class Store:
         if report.format == "unknown":
             self._drop_staging(staging)
             return IngestResult(str(path), "skipped", "; ".join(report.notes), report)
-        for rel in written:  # publish: rename into place, then record in the manifest
-            final = self.root / rel
+        batch_id = f"{sha[:16]}-{part.offset}"
+        published = []
+        for rel in sorted(written):  # publish: rename into place, then record in the manifest
+            final_rel = rel.replace(f"{label}-", f"{batch_id}-", 1)
+            final = self.root / final_rel
             final.parent.mkdir(parents=True, exist_ok=True)
             os.replace(staging / rel, final)
             _fsync_dir(final.parent)
+            published.append(final_rel)
         batches.append(
             {
                 "batch": batch_id,
                 "path": str(path),
-                "sha256": fp.sha256,
+                "sha256": sha,
                 "offset": part.offset,
-                "end": fp.end,
+                "end": end,
                 "first_line": part.first_line,
                 "last_line": part.first_line + report.lines_read - 1,
                 "format": report.format,
@@ -334,7 +354,7 @@ class Store:
                 "matched": report.matched,
                 "notes": report.notes,
                 "ingested_at": datetime.now(UTC).isoformat(timespec="seconds"),
-                "files": sorted(written),
+                "files": published,
             }
         )
         self._save_manifest(manifest)

@@ -298,3 +298,69 @@ def test_ingest_custom_needs_mapping(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 2
     assert "--format custom needs --mapping FILE" in result.output
+
+
+def _no_second_read(*args: object, **kwargs: object) -> None:
+    raise AssertionError("new content must be hashed while it is parsed, not read first")
+
+
+@pytest.mark.parametrize("compress", [None, "gzip", "zstd"])
+def test_new_file_is_read_once_and_fingerprinted_exactly(
+    tmp_path: Path, ctx: Context, monkeypatch: pytest.MonkeyPatch, compress: str | None
+) -> None:
+    """New content is hashed while parsed (tiny chunks: many reads and seeks back); the
+    manifest's hash is the file's (up to its last newline when plain); a renamed copy is
+    then recognised as already ingested."""
+    import gzip
+    import hashlib
+
+    import zstandard
+
+    from shadowscan import pipeline
+    from shadowscan import store as store_mod
+
+    text = ACCESS.read_bytes() + b"1700000000.000 5 10.0.0.9 TCP_MISS/200 1 GET http://x.ex"
+    data = {
+        None: lambda b: b,
+        "gzip": lambda b: gzip.compress(b, mtime=0),
+        "zstd": lambda b: zstandard.ZstdCompressor().compress(b),
+    }[compress](text)
+    path = tmp_path / "in.log"
+    path.write_bytes(data)
+    monkeypatch.setattr(pipeline, "CHUNK_BYTES", 4096)
+    monkeypatch.setattr(store_mod, "fingerprint", _no_second_read)
+    hashed_by_reader: list[int] = []
+
+    class Recording(store_mod.ContentHash):
+        def finish(self, path: Path) -> str:
+            hashed_by_reader.append(self.done)  # what the reader fed before finish()
+            return super().finish(path)
+
+    monkeypatch.setattr(store_mod, "ContentHash", Recording)
+    store = Store(tmp_path / "st", create=True)
+    assert _ingest(store, ctx, path) == ["ingested"]
+    batch = store.manifest()["batches"][0]
+    expected = data[: data.rfind(b"\n") + 1] if compress is None else data
+    assert batch["sha256"] == hashlib.sha256(expected).hexdigest()
+    assert hashed_by_reader == [len(expected)]  # nothing left to read again
+    assert batch["batch"].startswith(batch["sha256"][:16])
+    assert all(batch["batch"] in f for f in batch["files"])
+    monkeypatch.undo()
+    copy = tmp_path / "renamed.log"
+    shutil.copy(path, copy)
+    assert _ingest(store, ctx, copy) == ["skipped"]
+
+
+def test_content_hash_counts_each_byte_once() -> None:
+    """Bytes fed again after a seek back, or past the limit, are not hashed twice."""
+    import hashlib
+
+    from shadowscan.sources.reader import ContentHash
+
+    h = ContentHash(limit=8)
+    h.feed(0, memoryview(b"abcd"))
+    h.feed(2, memoryview(b"cdef"))  # a seek back: "cd" again
+    h.feed(10, memoryview(b"zz"))  # a gap: ignored
+    h.feed(6, memoryview(b"ghij"))  # past the limit: "ij" dropped
+    assert h.done == 8
+    assert h._sha.hexdigest() == hashlib.sha256(b"abcdefgh").hexdigest()

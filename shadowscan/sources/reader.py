@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import bz2
 import gzip
+import hashlib
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, cast
+from typing import IO, Any, cast
 
 import polars as pl
 import zstandard
@@ -48,16 +49,89 @@ def compression_of(path: Path) -> str | None:
     return None
 
 
-def open_binary(path: Path) -> IO[bytes]:
-    """Open ``path`` for reading decompressed bytes."""
+class ContentHash:
+    """SHA-256 of a file's bytes ``[0, limit)`` (the whole file when ``limit`` is None).
+
+    Fed by the reader with the raw (still compressed) bytes it reads, so a file is read
+    once for both its lines and its fingerprint; bytes read again after a seek back are
+    not hashed twice. :meth:`finish` reads from the file whatever the reader did not (the
+    end of a cut stream, a file read only in part).
+    """
+
+    def __init__(self, limit: int | None = None) -> None:
+        self.limit = limit
+        self.done = 0  # bytes [0, done) are in the hash
+        self._sha = hashlib.sha256()
+
+    def feed(self, pos: int, data: memoryview) -> None:
+        """The file's bytes ``[pos, pos + len(data))`` were read."""
+        start = self.done - pos
+        stop = len(data) if self.limit is None else min(len(data), self.limit - pos)
+        if 0 <= start < stop:
+            self._sha.update(data[start:stop])
+            self.done = pos + stop
+
+    def finish(self, path: Path) -> str:
+        """The hex digest, after hashing what is left of ``[0, limit)`` from ``path``."""
+        with path.open("rb") as fh:
+            fh.seek(self.done)
+            while self.limit is None or self.done < self.limit:
+                want = _PIECE if self.limit is None else min(_PIECE, self.limit - self.done)
+                piece = fh.read(want)
+                if not piece:
+                    break
+                self._sha.update(piece)
+                self.done += len(piece)
+        return self._sha.hexdigest()
+
+
+class _Tapped(io.RawIOBase):
+    """A raw file that shows every byte it reads to a :class:`ContentHash`."""
+
+    def __init__(self, raw: io.FileIO, tap: ContentHash) -> None:
+        self._raw = raw
+        self._tap = tap
+        self._pos = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        n = self._raw.readinto(buffer) or 0
+        self._tap.feed(self._pos, memoryview(buffer)[:n])
+        self._pos += n
+        return n
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        self._pos = self._raw.seek(offset, whence)
+        return self._pos
+
+    def tell(self) -> int:
+        return self._pos
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
+
+
+def open_binary(path: Path, tap: ContentHash | None = None) -> IO[bytes]:
+    """Open ``path`` for reading decompressed bytes (``tap`` sees the raw bytes read)."""
     kind = compression_of(path)
+    raw: IO[bytes] = (
+        io.BufferedReader(_Tapped(io.FileIO(path, "rb"), tap), _PIECE)
+        if tap is not None
+        else path.open("rb")
+    )
     if kind == "gzip":
-        return cast(IO[bytes], gzip.open(path, "rb"))
+        return cast(IO[bytes], gzip.GzipFile(fileobj=raw, mode="rb"))
     if kind == "bzip2":
-        return cast(IO[bytes], bz2.open(path, "rb"))
+        return cast(IO[bytes], bz2.BZ2File(raw, "rb"))
     if kind == "zstd":
-        return cast(IO[bytes], _ZstdReader(path.open("rb")))
-    return path.open("rb")
+        return cast(IO[bytes], _ZstdReader(raw))
+    return raw
 
 
 class _ZstdReader(io.RawIOBase):
@@ -188,14 +262,16 @@ def iter_chunks(
     offset: int = 0,
     first_line: int = 1,
     end: int | None = None,
+    tap: ContentHash | None = None,
 ) -> Iterator[pl.DataFrame]:
     """Yield frames of ``line_no`` (1-based) and ``raw`` (the line, without CR/LF).
 
     Memory is bounded by ``chunk_bytes`` whatever the file size. ``offset``/``end`` read
     a byte range of a plain file (an appended tail), numbering lines from ``first_line``.
+    ``tap`` hashes the raw bytes as they are read.
     """
     try:
-        fh = open_binary(path)
+        fh = open_binary(path, tap)
         if offset:
             fh.seek(offset)
     except OSError as exc:
