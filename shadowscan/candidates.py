@@ -69,19 +69,29 @@ _HOST: Final = re.compile(r"^(?:\*\.)?[a-z0-9_](?:[a-z0-9_.-]*[a-z0-9_])?$")
 
 def signal_rows(unmatched: pl.DataFrame) -> pl.DataFrame:
     """The unmatched events that carry at least one AI signal, with the signals flagged."""
-    # Host signals are tested once per distinct host (hosts repeat far more than rows).
+    # Host signals are tested once per distinct host (hosts repeat far more than rows),
+    # and so are user agents (a few hundred distinct ones per million lines).
     hosts = unmatched.select(pl.col("host").drop_nulls().unique())
-    worded = hosts.filter(pl.col("host").str.contains(MODEL_WORDS))["host"].implode()
-    # So are user agents (a few hundred distinct ones per million lines).
+    hosts = hosts.with_columns(
+        pl.col("host").str.contains(MODEL_WORDS).alias("model_words"),
+        pl.col("host").str.ends_with(".ai").alias("ai_tld"),
+    )
+    worded = hosts.filter("model_words")["host"].implode()
+    flagged_hosts = hosts.filter(pl.col("model_words") | pl.col("ai_tld"))["host"].implode()
     agents = unmatched.select(pl.col("user_agent").drop_nulls().unique())
     sdk = agents.filter(pl.col("user_agent").str.contains(SDK_AGENT))["user_agent"].implode()
-    flagged = unmatched.select(*SIGNAL_COLUMNS).with_columns(
-        pl.col("url_path").str.contains(API_PATH).fill_null(False).alias("api_path"),
-        pl.col("user_agent").is_in(sdk).fill_null(False).alias("sdk_user_agent"),
+    api_path = pl.col("url_path").str.contains(API_PATH).fill_null(False)
+    sdk_agent = pl.col("user_agent").is_in(sdk).fill_null(False)
+    # The few rows with any signal first; the signal columns on those alone.
+    rows = unmatched.select(*SIGNAL_COLUMNS).filter(
+        pl.col("host").is_in(flagged_hosts).fill_null(False) | api_path | sdk_agent
+    )
+    return rows.with_columns(
+        api_path.alias("api_path"),
+        sdk_agent.alias("sdk_user_agent"),
         pl.col("host").is_in(worded).fill_null(False).alias("model_words"),
         pl.col("host").str.ends_with(".ai").fill_null(False).alias("ai_tld"),
     )
-    return flagged.filter(pl.any_horizontal(*_ROW_SIGNALS))
 
 
 def load_ignore(path: Path) -> tuple[str, ...]:
