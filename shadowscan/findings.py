@@ -93,18 +93,30 @@ def user_key(user: pl.Expr, person: pl.Expr) -> pl.Expr:
     return pl.coalesce(person, user.str.to_lowercase().str.replace(r"^[^\\]*\\", ""))
 
 
-def counted(matches: pl.DataFrame, window_s: int) -> pl.Expr:
+def counted(matches: pl.DataFrame, window_s: int) -> pl.Expr | pl.Series:
     """True for the events that count: all non-DNS events, and a DNS query only when the
-    same client's previous query for the same service (same department) is more than
-    ``window_s`` seconds earlier. ``matches`` must be sorted by ``ts``."""
+    same client's previous DNS query for the same service (same department) is more than
+    ``window_s`` seconds earlier. Rows may come in any order; the result follows them."""
     dns = pl.col("source") == "dns"
     if window_s <= 0 or not matches.select(dns.any()).item():
         return pl.lit(True)  # the window (a sort per client) only matters for DNS rows
     client = pl.coalesce(pl.col("src_ip"), pl.col("user"), pl.lit(""))
-    prev = pl.col("ts").shift(1).over(["department", "service_id", client.alias("_c")])
+    # The DNS rows alone, a few columns of them, in time order (sorting every matched row
+    # with all its columns cost several times their size in memory).
+    prev = pl.col("ts").shift(1).over(["department", "service_id", "_c"])
     # A first query (no previous one) has no gap: it counts.
     gap_us = (pl.col("ts") - prev).dt.total_microseconds().fill_null(window_s * 1_000_000 + 1)
-    return ~dns | (gap_us > window_s * 1_000_000)
+    flags = (
+        matches.lazy()
+        .with_row_index("_i")
+        .filter(dns)
+        .select("_i", "department", "service_id", client.alias("_c"), "ts")
+        .sort("ts", maintain_order=True)
+        .select("_i", (gap_us > window_s * 1_000_000).alias("_ok"))
+        .collect()
+    )
+    every = pl.repeat(True, matches.height, dtype=pl.Boolean, eager=True)
+    return every.scatter(flags["_i"], flags["_ok"])
 
 
 def upload_outliers(matches: pl.DataFrame, b: Behaviour | None = None) -> pl.DataFrame:
@@ -188,7 +200,7 @@ def aggregate(
     def nullable_sum(col: str) -> pl.Expr:
         return pl.when(pl.col(col).is_not_null().any()).then(pl.col(col).sum()).alias(col)
 
-    rows = matches.sort("ts").with_columns(
+    rows = matches.with_columns(
         counted(matches, b.dns_repeat_window_s).alias("_counted"),
         user_key(pl.col("user"), pl.col("person")).alias("_who"),
     )

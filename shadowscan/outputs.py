@@ -80,7 +80,9 @@ def write_outputs(
     caller's stages, in seconds) gains this stage and the total.
     """
     t0 = time.perf_counter()
-    matched = unpack(evidence.matches, MATCH_SCHEMA).sort(["ts", "source_file", "source_line"])
+    # In provenance order (input files as given, then line order): sorting every matched
+    # row with all its columns took several times their size in memory.
+    matched = unpack(evidence.matches, MATCH_SCHEMA)
     if facts.pseudonym_key is not None:  # first, so no later output can name anyone
         matched = pseudonymise_people(matched, facts.pseudonym_key).with_columns(
             pl.lit(None, dtype=pl.String).alias("lease_user")  # a real name: not kept
