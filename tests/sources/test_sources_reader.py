@@ -308,3 +308,36 @@ def test_chunk_starting_like_compressed_bytes_is_read_as_text(tmp_path: Path, st
     path.write_bytes(b"first\n" + start + b"abc\nlast\n")
     rows, _ = read_rows(path, chunk_bytes=6)
     assert rows[1:] == [(2, (start + b"abc").decode("latin-1")), (3, "last")]
+
+
+def test_gzip_members_one_after_another_are_all_read(tmp_path: Path) -> None:
+    """A gzip of several members (as cat a.gz b.gz gives) reads every member's lines."""
+    path = tmp_path / "access.log.gz"
+    path.write_bytes(gzip.compress(numbered_text(30)) + gzip.compress(b"last line\n"))
+    rows, stats = read_rows(path, chunk_bytes=64)
+    assert [r[1] for r in rows][-1] == "last line"
+    assert stats.lines == 31
+    assert stats.truncated is None
+
+
+def test_gzip_with_a_bad_checksum_is_reported(tmp_path: Path) -> None:
+    """A member whose CRC does not match its data is reported, not read as good."""
+    path = tmp_path / "access.log.gz"
+    data = bytearray(gzip.compress(numbered_text(30)))
+    data[-8] ^= 0xFF  # the CRC32 in the member's trailer
+    path.write_bytes(bytes(data))
+    _, stats = read_rows(path)
+    assert stats.truncated is not None
+    assert "incorrect data check" in stats.truncated
+
+
+def test_truncated_zstd_keeps_every_complete_line(tmp_path: Path) -> None:
+    """A cut zstd frame hands out every whole line before the cut, then reports."""
+    path = tmp_path / "access.log.zst"
+    data = zstandard.ZstdCompressor().compress(numbered_text(2000))
+    cut = data[: len(data) // 2]
+    path.write_bytes(cut)
+    whole = zstandard.ZstdDecompressor().decompressobj().decompress(cut).count(b"\n")
+    rows, stats = read_rows(path)
+    assert stats.truncated is not None
+    assert rows == list(enumerate(numbered_text(whole).decode().splitlines(), start=1))
