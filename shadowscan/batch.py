@@ -24,15 +24,9 @@ import polars as pl
 from shadowscan.catalog import Catalog, load_catalog
 from shadowscan.errors import ConfigError
 from shadowscan.findings import reaches
+from shadowscan.frames import Packed
 from shadowscan.outputs import Evidence, RunFacts, ScanResult, write_outputs
-from shadowscan.pipeline import (
-    COVERAGE_FIELDS,
-    Context,
-    FileReport,
-    Packed,
-    build_context,
-    enrich,
-)
+from shadowscan.pipeline import COVERAGE_FIELDS, Context, FileReport, build_context, enrich
 from shadowscan.privacy import redact_rejects
 from shadowscan.report.files import make_private_dir
 from shadowscan.report.tables import write_csv

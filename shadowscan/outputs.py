@@ -19,8 +19,9 @@ from shadowscan import __version__
 from shadowscan.candidates import aggregate_candidates, drop_ignored
 from shadowscan.catalog import Catalog
 from shadowscan.findings import aggregate, summary_facts, upload_outliers
+from shadowscan.frames import Packed, unpack
 from shadowscan.identity import attribute
-from shadowscan.pipeline import COVERAGE_FIELDS, Context, FileReport, Packed, unpack
+from shadowscan.pipeline import COVERAGE_FIELDS, Context, FileReport
 from shadowscan.privacy import board_findings, pseudonymise_people
 from shadowscan.report.files import write_private_text
 from shadowscan.report.html import daily_usage, write_report

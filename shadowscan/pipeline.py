@@ -6,7 +6,6 @@ only in what they do with each chunk's events and rejects (the sinks).
 
 from __future__ import annotations
 
-import io
 import logging
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -22,12 +21,12 @@ from shadowscan.candidates import SIGNAL_COLUMNS, signal_rows
 from shadowscan.catalog import Catalog
 from shadowscan.detect import detect_format
 from shadowscan.errors import InputError
+from shadowscan.frames import Packed, compact
 from shadowscan.identity import Directory, Subnets, attribute
 from shadowscan.leases import Leases
 from shadowscan.match.compile import CompiledCatalog, compile_catalog
 from shadowscan.match.matcher import annotate
 from shadowscan.policy import Policy
-from shadowscan.schema import conform
 from shadowscan.sources import REGISTRY
 from shadowscan.sources.base import LogParser, ParseResult
 from shadowscan.sources.reader import (
@@ -142,48 +141,6 @@ def enrich(matched: pl.DataFrame, ctx: Context) -> pl.DataFrame:
     return enriched.join(
         decided, on=["department", "service_id"], how="left", maintain_order="left"
     )
-
-
-def compact(frame: pl.DataFrame) -> pl.DataFrame:
-    """A copy holding only its own rows' data.
-
-    A filtered frame's string columns still point into the whole chunk's buffers, so
-    keeping a few per cent of each chunk would keep every chunk alive (memory growing
-    with the input). An Arrow IPC round trip writes only the referenced bytes.
-    """
-    buffer = io.BytesIO()
-    frame.write_ipc(buffer, compression="uncompressed")
-    buffer.seek(0)
-    return pl.read_ipc(buffer)
-
-
-@dataclass(frozen=True)
-class Packed:
-    """A frame kept as lz4-compressed Arrow IPC bytes.
-
-    Matched rows wait for the end of the run; packed they take a fraction of their
-    in-memory size (and no allocator pages), so memory during parsing stays nearly flat
-    however many rows match.
-    """
-
-    data: bytes
-    height: int
-
-    @classmethod
-    def of(cls, frame: pl.DataFrame) -> Packed:
-        buffer = io.BytesIO()
-        frame.write_ipc(buffer, compression="lz4")
-        return cls(buffer.getvalue(), frame.height)
-
-    def frame(self) -> pl.DataFrame:
-        return pl.read_ipc(io.BytesIO(self.data))
-
-
-def unpack(packs: list[Packed], schema: dict[str, pl.DataType]) -> pl.DataFrame:
-    """The packed frames as one frame in ``schema`` (an empty one when there are none)."""
-    if not packs:
-        return pl.DataFrame(schema=schema)
-    return conform(pl.concat([p.frame() for p in packs]), schema)
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,8 @@ import polars as pl
 
 from shadowscan.candidates import signal_rows
 from shadowscan.errors import ShadowscanError, StoreLocked
-from shadowscan.pipeline import Context, Coverage, FileReport, FileSlice, process_file, unpack
+from shadowscan.frames import unpack
+from shadowscan.pipeline import Context, Coverage, FileReport, FileSlice, process_file
 from shadowscan.schema import (
     EVENT_SCHEMA,
     MATCH_EXTRA_SCHEMA,
