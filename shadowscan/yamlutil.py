@@ -115,7 +115,8 @@ def load_yaml(
     except UnicodeDecodeError:
         raise error("not UTF-8 text", path=path, hint="save the file as UTF-8") from None
     try:
-        if not allow_aliases:
+        # An anchor needs an "&" and an alias a "*": text with neither needs no event pass.
+        if not allow_aliases and ("&" in text or "*" in text):
             _refuse_anchors(text)
         return yaml.load(text, Loader=_StrictLoader)  # a SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
