@@ -34,7 +34,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
@@ -49,6 +49,9 @@ from shadowscan.schema import (
     REJECT_SCHEMA,
 )
 from shadowscan.sources.reader import ContentHash, compression_of
+
+if TYPE_CHECKING:
+    from hashlib import _Hash
 
 MANIFEST = "manifest.json"
 KINDS = ("events", "matches", "rejects", "signals")
@@ -119,6 +122,25 @@ def fingerprint(path: Path, *, plain: bool, checkpoints: set[int]) -> Fingerprin
             while wanted and wanted[0] == pos:
                 prefixes[wanted.pop(0)] = digest.copy().hexdigest()
     return Fingerprint(end=end, sha256=digest.hexdigest(), prefixes=prefixes)
+
+
+def prefix_hashes(path: Path, checkpoints: set[int]) -> dict[int, _Hash]:
+    """The running SHA-256 (a hash object) at each checkpoint, reading no further than the
+    last one: enough to tell whether a file is an earlier one grown."""
+    digest = hashlib.sha256()
+    states: dict[int, _Hash] = {}
+    wanted = sorted(c for c in checkpoints if c > 0)
+    pos = 0
+    with path.open("rb") as fh:
+        while wanted:
+            piece = fh.read(min(_HASH_PIECE, wanted[0] - pos))
+            if not piece:
+                break
+            digest.update(piece)
+            pos += len(piece)
+            while wanted and wanted[0] == pos:
+                states[wanted.pop(0)] = digest.copy()
+    return states
 
 
 def _last_newline_end(path: Path, size: int) -> int:
@@ -254,9 +276,9 @@ class Store:
         action = "ingested"
         tap: ContentHash | None = None
         sha = ""
-        if same_path or any(b["end"] == end for b in batches):
-            # Maybe a copy of an ingested file (same length) or that file grown: the
-            # fingerprint decides before anything is parsed.
+        if any(b["end"] == end for b in batches):
+            # Maybe a copy of an ingested file (same length): the fingerprint decides
+            # before anything is parsed.
             fp = fingerprint(path, plain=plain, checkpoints={b["end"] for b in same_path})
             sha = fp.sha256
             for b in batches:
@@ -267,6 +289,23 @@ class Store:
                 last = max(grown, key=lambda b: b["end"])
                 part = FileSlice(offset=last["end"], first_line=last["last_line"] + 1, end=end)
                 action = "appended"
+        elif plain and same_path:
+            # Maybe this path grown: hash only up to its earlier ends (the old part is
+            # read once, for that); the rest is hashed as it is parsed.
+            states = prefix_hashes(path, {b["end"] for b in same_path if b["end"] < end})
+            grown = [
+                b
+                for b in same_path
+                if b["end"] in states and states[b["end"]].hexdigest() == b["sha256"]
+            ]
+            if grown:
+                last = max(grown, key=lambda b: b["end"])
+                part = FileSlice(offset=last["end"], first_line=last["last_line"] + 1, end=end)
+                action = "appended"
+                tap = ContentHash(end, start=(states[last["end"]], last["end"]))
+            else:  # the same path, other content: read whole, the prefix hash reused
+                top = max(states, default=0)
+                tap = ContentHash(end, start=(states[top], top) if top else None)
         else:
             # New content (no batch of this length or path): hashed as it is parsed, so
             # the file is read once.
@@ -317,6 +356,9 @@ class Store:
         )
         if tap is not None:
             sha = tap.finish(path)
+            if any(b["sha256"] == sha for b in batches):  # cannot happen (lengths differ)
+                self._drop_staging(staging)
+                return IngestResult(str(path), "skipped", "already ingested")
         if outcome.matches:
             matches = unpack(outcome.matches, MATCH_SCHEMA)
             keyed = matches.with_columns(pl.col("ts").dt.strftime("%Y-%m-%d").alias("_day"))

@@ -364,3 +364,34 @@ def test_content_hash_counts_each_byte_once() -> None:
     h.feed(6, memoryview(b"ghij"))  # past the limit: "ij" dropped
     assert h.done == 8
     assert h._sha.hexdigest() == hashlib.sha256(b"abcdefgh").hexdigest()
+
+
+def test_append_is_read_once(tmp_path: Path, ctx: Context, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A grown file: the old part is hashed to recognise it, the new part hashed as it is
+    parsed; the batch's hash is the whole file's and no byte is read twice."""
+    import hashlib
+
+    from shadowscan import store as store_mod
+
+    lines = ACCESS.read_text(encoding="utf-8").splitlines(keepends=True)
+    log = tmp_path / "access.log"
+    log.write_text("".join(lines[:100]), encoding="utf-8")
+    store = Store(tmp_path / "st", create=True)
+    assert _ingest(store, ctx, log) == ["ingested"]
+    with log.open("a", encoding="utf-8") as fh:
+        fh.write("".join(lines[100:150]))
+    monkeypatch.setattr(store_mod, "fingerprint", _no_second_read)
+    seen: list[tuple[int, int]] = []
+
+    class Recording(store_mod.ContentHash):
+        def finish(self, path: Path) -> str:
+            seen.append((self.done, self.limit or -1))  # what the reader fed, of how much
+            return super().finish(path)
+
+    monkeypatch.setattr(store_mod, "ContentHash", Recording)
+    assert _ingest(store, ctx, log) == ["appended"]
+    batch = store.manifest()["batches"][-1]
+    data = log.read_bytes()
+    assert batch["sha256"] == hashlib.sha256(data).hexdigest()
+    assert seen == [(len(data), len(data))]
+    assert store.read("events")["source_line"].sort().to_list() == list(range(1, 151))

@@ -15,12 +15,15 @@ import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, cast
+from typing import IO, TYPE_CHECKING, Any, cast
 
 import polars as pl
 import zstandard
 
 from shadowscan.errors import InputError
+
+if TYPE_CHECKING:
+    from hashlib import _Hash
 
 #: Bytes of text per chunk (about 118,000 Squid lines); see pipeline.CHUNKS_IN_FLIGHT.
 CHUNK_BYTES = 16 * 1024 * 1024
@@ -58,10 +61,11 @@ class ContentHash:
     end of a cut stream, a file read only in part).
     """
 
-    def __init__(self, limit: int | None = None) -> None:
+    def __init__(self, limit: int | None = None, *, start: tuple[_Hash, int] | None = None) -> None:
         self.limit = limit
-        self.done = 0  # bytes [0, done) are in the hash
-        self._sha = hashlib.sha256()
+        # bytes [0, done) are in the hash; ``start`` is a hash of a prefix already taken
+        self._sha: _Hash = start[0].copy() if start else hashlib.sha256()
+        self.done = start[1] if start else 0
 
     def feed(self, pos: int, data: memoryview) -> None:
         """The file's bytes ``[pos, pos + len(data))`` were read."""
