@@ -200,19 +200,10 @@ def store_evidence(
 ) -> Evidence:
     """Matches and candidate signals of a time window, re-enriched with ``ctx`` when given."""
 
-    def window(frame: pl.DataFrame) -> pl.DataFrame:
-        if frame.is_empty():
-            return frame
-        if start is not None:
-            frame = frame.filter(pl.col("ts") >= start)
-        if end is not None:
-            frame = frame.filter(pl.col("ts") < end)
-        return frame
-
-    matches = window(store.read("matches"))
+    matches = store.read("matches", start=start, end=end)
     if ctx is not None and matches.height:
         matches = enrich(matches.drop([c for c in ENRICH_SCHEMA if c in matches.columns]), ctx)
-    signals = window(store.read("signals"))
+    signals = store.read("signals", start=start, end=end)
     return Evidence(
         matches=[Packed.of(matches)] if matches.height else [],
         signals=[signals] if signals.height else [],

@@ -202,14 +202,25 @@ class Store:
             if rel.startswith(f"{kind}/")
         ]
 
-    def read(self, kind: str) -> pl.DataFrame:
-        """Every row of ``kind`` (events, matches, rejects, signals) as one frame."""
+    def read(
+        self, kind: str, *, start: datetime | None = None, end: datetime | None = None
+    ) -> pl.DataFrame:
+        """The rows of ``kind`` (events, matches, rejects, signals) as one frame; with
+        ``start``/``end``, only those with ``start <= ts < end``, reading only the day
+        partitions (and Parquet row groups) that can hold them."""
         files = self.files(kind)
+        if start is not None or end is not None:
+            files = [f for f in files if _day_may_hold(_day_of(str(f)), start, end)]
         if not files:
             if kind == "signals":
                 return signal_rows(pl.DataFrame(schema=_SCHEMAS["events"]))
             return pl.DataFrame(schema=_SCHEMAS.get(kind, {}))
-        return pl.read_parquet(files)
+        frame = pl.scan_parquet(files)
+        if start is not None:
+            frame = frame.filter(pl.col("ts") >= start)
+        if end is not None:
+            frame = frame.filter(pl.col("ts") < end)
+        return frame.collect()
 
     # -- locking and recovery -----------------------------------------------------------
 
@@ -434,6 +445,19 @@ class Store:
         for rel in doomed:
             (self.root / rel).unlink(missing_ok=True)
         return len(doomed)
+
+
+def _day_may_hold(day: str | None, start: datetime | None, end: datetime | None) -> bool:
+    """Whether the partition of UTC ``day`` (YYYY-MM-DD; None: not partitioned by day) can
+    hold a row with ``start <= ts < end``."""
+    if day is None:
+        return True
+    try:
+        first = datetime.fromisoformat(day).replace(tzinfo=UTC)
+    except ValueError:
+        return True
+    after = first + timedelta(days=1)
+    return (start is None or after > start) and (end is None or first < end)
 
 
 def _day_of(rel: str) -> str | None:

@@ -395,3 +395,32 @@ def test_append_is_read_once(tmp_path: Path, ctx: Context, monkeypatch: pytest.M
     assert batch["sha256"] == hashlib.sha256(data).hexdigest()
     assert seen == [(len(data), len(data))]
     assert store.read("events")["source_line"].sort().to_list() == list(range(1, 151))
+
+
+def test_windowed_read_takes_only_its_days(
+    tmp_path: Path, ctx: Context, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A read with start/end returns exactly the rows in the window and opens only the day
+    partitions that can hold them."""
+    from datetime import UTC, datetime
+
+    import polars as pl
+
+    store = Store(tmp_path / "st", create=True)
+    _ingest(store, ctx, ACCESS)
+    everything = store.read("matches")
+    start = datetime(2026, 11, 27, tzinfo=UTC)
+    end = datetime(2026, 11, 28, 12, tzinfo=UTC)
+    opened: list[str] = []
+    real_scan = pl.scan_parquet
+
+    def scan(files: list[Path], **kwargs: object) -> pl.LazyFrame:
+        opened.extend(str(f) for f in files)
+        return real_scan(files, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pl, "scan_parquet", scan)
+    window = store.read("matches", start=start, end=end)
+    expected = everything.filter((pl.col("ts") >= start) & (pl.col("ts") < end))
+    assert 0 < window.height < everything.height
+    assert sorted(window["source_line"].to_list()) == sorted(expected["source_line"].to_list())
+    assert opened and all(("day=2026-11-27" in f or "day=2026-11-28" in f) for f in opened)
