@@ -10,14 +10,15 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import polars as pl
 
 from shadowscan.schema import EVENT_SCHEMA, REJECT_RAW_MAX, REJECT_SCHEMA, conform
 from shadowscan.sources.normalize import normalize_host
-from shadowscan.sources.textfields import zoned_to_utc
+from shadowscan.sources.textfields import bsd_syslog_ts, zoned_to_utc
 
 #: Columns a parser adds beside the event columns: why a line is rejected (null when it is
 #: fine) and whether it is skipped (blank, comment, header).
@@ -142,6 +143,20 @@ class LogParser(ABC):
     def local_to_utc(self, naive: pl.Expr) -> pl.Expr:
         """Interpret a naive datetime as ``--tz`` local time and convert it to UTC."""
         return zoned_to_utc(naive, self.tz)
+
+
+class YearlessSyslogParser(LogParser):
+    """A parser of BSD syslog lines, whose stamps (``Jan 23 23:59:11``) carry no year."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        #: The time year-less stamps are placed before (tests pin it).
+        self.reference = datetime.now(UTC)
+
+    def syslog_ts(self, stamp: pl.Expr) -> pl.Expr:
+        """A year-less ``--tz`` local stamp -> UTC, in the year that puts it before
+        :attr:`reference` (see :func:`textfields.bsd_syslog_ts`)."""
+        return bsd_syslog_ts(stamp, self.reference, tz=self.tz)
 
 
 def _normalise_hosts(out: pl.DataFrame) -> pl.DataFrame:

@@ -25,15 +25,14 @@ ASA clocks log local time: ``--tz``.
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import polars as pl
 
 from shadowscan.schema import UTC_TS
-from shadowscan.sources.base import REASON, SKIP, LogParser, first_reason
+from shadowscan.sources.base import REASON, SKIP, YearlessSyslogParser, first_reason
 from shadowscan.sources.normalize import normalize_user, split_url
-from shadowscan.sources.textfields import BSD_TS, bsd_syslog_ts, is_ip, share_matching
+from shadowscan.sources.textfields import BSD_TS, is_ip, share_matching
 
 _MSG = r"%(?:ASA|FTD|PIX|FWSM)-\d-(\d{6}):\s*(.*)$"
 _DETECT = re.compile(r"^(?:<\d+>)?.{0,120}?" + _MSG)
@@ -76,7 +75,7 @@ _YEAR_TS = r"([A-Z][a-z]{2} +\d{1,2} \d{4} \d{2}:\d{2}:\d{2})"
 _ISO_TS = r"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2}))"
 
 
-class CiscoAsaParser(LogParser):
+class CiscoAsaParser(YearlessSyslogParser):
     """Cisco ASA / FTD syslog messages about connections, denies and URLs."""
 
     name = "cisco_asa"
@@ -84,11 +83,6 @@ class CiscoAsaParser(LogParser):
     description = "Cisco ASA/FTD syslog (302013-302021 connections, 1060xx denies, 304001 URLs)"
     fields: ClassVar[tuple[str, ...]] = ("user", "src_ip", "url_path", "action")
     local_time = True
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        #: The time year-less stamps are placed before (tests pin it).
-        self.reference = datetime.now(UTC)
 
     @classmethod
     def detect(cls, head: list[str]) -> float:
@@ -104,7 +98,7 @@ class CiscoAsaParser(LogParser):
             .str.replace(r"([+-]\d{2}):(\d{2})$", "$1$2")
             .str.strptime(UTC_TS, "%Y-%m-%dT%H:%M:%S%.f%z", strict=False)
         )
-        bsd = bsd_syslog_ts(prefix.str.extract(f"({BSD_TS})", 1), self.reference, tz=self.tz)
+        bsd = self.syslog_ts(prefix.str.extract(f"({BSD_TS})", 1))
         return (
             pl.when(with_year.is_not_null())
             .then(self.local_to_utc(naive))

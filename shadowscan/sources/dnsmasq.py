@@ -20,13 +20,12 @@ ahead of that moment.
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import polars as pl
 
-from shadowscan.sources.base import REASON, SKIP, LogParser, first_reason
-from shadowscan.sources.textfields import BSD_TS, bsd_syslog_ts, share_matching
+from shadowscan.sources.base import REASON, SKIP, YearlessSyslogParser, first_reason
+from shadowscan.sources.textfields import BSD_TS, share_matching
 
 _HEAD = rf"^(?:<\d+>)?({BSD_TS})\s+(?:\S+\s+)?(?:dnsmasq|pihole-FTL)(?:\[\d+\])?:\s+(.*)$"
 _DETECT = re.compile(_HEAD)
@@ -39,7 +38,7 @@ _BLOCK_LIST = (
 _SINKHOLE = r"^(?:reply|cached|config)\s+(\S+)\s+is\s+(?:0\.0\.0\.0|::)$"
 
 
-class DnsmasqParser(LogParser):
+class DnsmasqParser(YearlessSyslogParser):
     """dnsmasq / Pi-hole query log lines."""
 
     name = "dnsmasq"
@@ -47,11 +46,6 @@ class DnsmasqParser(LogParser):
     description = "dnsmasq / Pi-hole query log (log-queries; block-list answers -> blocked)"
     fields: ClassVar[tuple[str, ...]] = ("src_ip", "action")
     local_time = True
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        #: The time year-less stamps are placed before (tests pin it).
-        self.reference = datetime.now(UTC)
 
     @classmethod
     def detect(cls, head: list[str]) -> float:
@@ -84,7 +78,7 @@ class DnsmasqParser(LogParser):
             .unique()
         )
         p = p.join(blocks, on=["_key", "_nth"], how="left", maintain_order="left")
-        ts = bsd_syslog_ts(pl.col("_ts"), self.reference, tz=self.tz)
+        ts = self.syslog_ts(pl.col("_ts"))
         is_query = msg.str.starts_with("query[")
         return p.select(
             "line_no",

@@ -23,13 +23,12 @@ NIOS logs local time: ``--tz``.
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import polars as pl
 
-from shadowscan.sources.base import REASON, SKIP, LogParser, first_reason
-from shadowscan.sources.textfields import BSD_TS, bsd_syslog_ts, share_matching
+from shadowscan.sources.base import REASON, SKIP, YearlessSyslogParser, first_reason
+from shadowscan.sources.textfields import BSD_TS, share_matching
 
 _HEAD = rf"^(?:<\d+>)?\s*({BSD_TS})\s+(.*)$"
 _NAMED = r"^(?:.*?\s)?named(?:\[\d+\])?:\s+(.*)$"
@@ -43,7 +42,7 @@ _QUERY = (
 _CEF = r"^CEF:\d+\|Infoblox\|NIOS\|[^|]*\|RPZ-[^|]*\|"
 
 
-class InfobloxParser(LogParser):
+class InfobloxParser(YearlessSyslogParser):
     """Infoblox NIOS named syslog: queries, responses, RPZ hits."""
 
     name = "infoblox"
@@ -51,11 +50,6 @@ class InfobloxParser(LogParser):
     description = "Infoblox NIOS DNS syslog (query/response logging, RPZ CEF -> blocked)"
     fields: ClassVar[tuple[str, ...]] = ("src_ip", "action")
     local_time = True
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        #: The time year-less stamps are placed before (tests pin it).
-        self.reference = datetime.now(UTC)
 
     @classmethod
     def detect(cls, head: list[str]) -> float:
@@ -82,9 +76,7 @@ class InfobloxParser(LogParser):
         inner = msg.str.extract(_QUERY, 1).str.strptime(
             pl.Datetime("us"), "%d-%b-%Y %H:%M:%S%.f", strict=False
         )
-        ts = pl.coalesce(
-            self.local_to_utc(inner), bsd_syslog_ts(pl.col("_hts"), self.reference, tz=self.tz)
-        )
+        ts = pl.coalesce(self.local_to_utc(inner), self.syslog_ts(pl.col("_hts")))
         action = (
             pl.when(is_rpz | (rcode == "REFUSED"))
             .then(pl.lit("blocked"))
