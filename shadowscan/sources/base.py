@@ -118,15 +118,7 @@ class LogParser(ABC):
             rest = out.filter(~pl.col(SKIP))
             bad = rest.filter(pl.col(REASON).is_not_null())
             good = rest.filter(pl.col(REASON).is_null())
-        events = conform(
-            good.with_columns(
-                pl.lit(self.source).alias("source"),
-                pl.lit(self.name).alias("log_format"),
-                pl.lit(self.source_file).alias("source_file"),
-                pl.col("line_no").alias("source_line"),
-            ),
-            EVENT_SCHEMA,
-        )
+        events = self.events_of(good)
         rejects = conform(
             bad.select(
                 pl.lit(self.source_file).alias("source_file"),
@@ -139,6 +131,18 @@ class LogParser(ABC):
         return ParseResult(events=events, rejects=rejects, skipped=skipped)
 
     # Helpers shared by the parsers -------------------------------------------------------
+
+    def events_of(self, good: pl.DataFrame) -> pl.DataFrame:
+        """Parsed rows (with ``line_no``) as events: provenance added, the event schema."""
+        return conform(
+            good.with_columns(
+                pl.lit(self.source).alias("source"),
+                pl.lit(self.name).alias("log_format"),
+                pl.lit(self.source_file).alias("source_file"),
+                pl.col("line_no").alias("source_line"),
+            ),
+            EVENT_SCHEMA,
+        )
 
     def local_to_utc(self, naive: pl.Expr) -> pl.Expr:
         """Interpret a naive datetime as ``--tz`` local time and convert it to UTC."""

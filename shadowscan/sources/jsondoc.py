@@ -35,7 +35,7 @@ from typing import Any, ClassVar
 
 import polars as pl
 
-from shadowscan.schema import EVENT_SCHEMA, REJECT_RAW_MAX, REJECT_SCHEMA, UTC_TS, conform
+from shadowscan.schema import REJECT_RAW_MAX, REJECT_SCHEMA, UTC_TS, conform
 from shadowscan.sources.base import REASON, LogParser, ParseResult, first_reason
 from shadowscan.sources.normalize import normalize_host
 
@@ -411,15 +411,7 @@ class JsonRecordParser(LogParser):
             .str.slice(0, REJECT_RAW_MAX)
             .alias("raw"),
         )
-        events = conform(
-            good.with_columns(
-                pl.lit(self.source).alias("source"),
-                pl.lit(self.name).alias("log_format"),
-                pl.lit(self.source_file).alias("source_file"),
-                pl.col("line_no").alias("source_line"),
-            ),
-            EVENT_SCHEMA,
-        )
+        events = self.events_of(good)
         found = pl.DataFrame(
             batch.rejects,
             schema={"source_line": pl.Int64, "reason": pl.String, "raw": pl.String},
