@@ -105,8 +105,21 @@ def fingerprint(path: Path, *, plain: bool, checkpoints: set[int]) -> Fingerprin
     running hash is also taken, to recognise an append.
     """
     end = content_end(path, plain=plain)
+    digest, states = _running_hash(path, end, checkpoints)
+    prefixes = {c: state.hexdigest() for c, state in states.items()}
+    return Fingerprint(end=end, sha256=digest.hexdigest(), prefixes=prefixes)
+
+
+def prefix_hashes(path: Path, checkpoints: set[int]) -> dict[int, _Hash]:
+    """The running SHA-256 (a hash object) at each checkpoint, reading no further than the
+    last one: enough to tell whether a file is an earlier one grown."""
+    return _running_hash(path, max(checkpoints, default=0), checkpoints)[1]
+
+
+def _running_hash(path: Path, end: int, checkpoints: set[int]) -> tuple[_Hash, dict[int, _Hash]]:
+    """SHA-256 of ``path``'s bytes ``[0, end)``, and a copy of it at each checkpoint."""
     digest = hashlib.sha256()
-    prefixes: dict[int, str] = {}
+    states: dict[int, _Hash] = {}
     wanted = sorted(c for c in checkpoints if 0 < c <= end)
     pos = 0
     with path.open("rb") as fh:
@@ -120,27 +133,8 @@ def fingerprint(path: Path, *, plain: bool, checkpoints: set[int]) -> Fingerprin
             digest.update(piece)
             pos += len(piece)
             while wanted and wanted[0] == pos:
-                prefixes[wanted.pop(0)] = digest.copy().hexdigest()
-    return Fingerprint(end=end, sha256=digest.hexdigest(), prefixes=prefixes)
-
-
-def prefix_hashes(path: Path, checkpoints: set[int]) -> dict[int, _Hash]:
-    """The running SHA-256 (a hash object) at each checkpoint, reading no further than the
-    last one: enough to tell whether a file is an earlier one grown."""
-    digest = hashlib.sha256()
-    states: dict[int, _Hash] = {}
-    wanted = sorted(c for c in checkpoints if c > 0)
-    pos = 0
-    with path.open("rb") as fh:
-        while wanted:
-            piece = fh.read(min(_HASH_PIECE, wanted[0] - pos))
-            if not piece:
-                break
-            digest.update(piece)
-            pos += len(piece)
-            while wanted and wanted[0] == pos:
                 states[wanted.pop(0)] = digest.copy()
-    return states
+    return digest, states
 
 
 def _last_newline_end(path: Path, size: int) -> int:
@@ -321,7 +315,9 @@ class Store:
             # New content (no batch of this length or path): hashed as it is parsed, so
             # the file is read once.
             tap = ContentHash(end if plain else None)
-        label = f"{sha[:16]}-{part.offset}" if sha else f"new-{os.getpid()}-{time.time_ns()}"
+        # Files are staged under a temporary label: the batch id needs the content hash,
+        # which new content has only once it is parsed. They take the id on publish.
+        label = f"new-{os.getpid()}-{time.time_ns()}"
         staging = self.root / "staging" / label
         staging.mkdir(parents=True, exist_ok=True)
         written: list[str] = []
