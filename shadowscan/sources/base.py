@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 import polars as pl
 
 from shadowscan.schema import EVENT_SCHEMA, REJECT_RAW_MAX, REJECT_SCHEMA, conform
-from shadowscan.sources.normalize import normalize_host
+from shadowscan.sources.normalize import byte_slice, normalize_host
 from shadowscan.sources.textfields import bsd_syslog_ts, zoned_to_utc
 
 #: Columns a parser adds beside the event columns: why a line is rejected (null when it is
@@ -172,7 +172,7 @@ def _normalise_hosts(out: pl.DataFrame) -> pl.DataFrame:
     # and the chain of normalising expressions runs on the rest alone.
     host = pl.col("host")
     colon = host.str.find(":", literal=True)
-    bare = pl.when(colon.is_null()).then(host).otherwise(host.str.slice(0, colon))
+    bare = pl.when(colon.is_null()).then(host).otherwise(byte_slice(host, 0, colon))
     distinct = (
         out.lazy()
         .select(host.unique().drop_nulls())
