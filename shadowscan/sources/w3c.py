@@ -150,7 +150,8 @@ class W3cParser(LogParser):
         """Each line is read with the nearest ``#Fields:`` above it (from earlier chunks too)."""
         raw = pl.col("raw")
         is_header = raw.str.starts_with(_FIELDS)
-        headers = _headers(lines)
+        frame = lines.collect()
+        headers = _headers(frame.lazy())
         carried = self.header
         known = list(dict.fromkeys([h for h in [carried, *headers] if h is not None]))
         if headers:
@@ -164,7 +165,6 @@ class W3cParser(LogParser):
         hdr = pl.when(is_header).then(header_id).forward_fill()
         if carried is not None:
             hdr = hdr.fill_null(ids[carried])
-        frame = lines.collect()
         fields = split_spaced(frame["raw"].str.strip_chars())
         p = frame.with_columns(fields.alias("_p")).lazy().with_columns(hdr.alias(_HDR))
         parts = pl.col("_p")
