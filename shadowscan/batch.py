@@ -24,7 +24,6 @@ import polars as pl
 from shadowscan.catalog import Catalog, load_catalog
 from shadowscan.errors import ConfigError
 from shadowscan.findings import reaches
-from shadowscan.frames import Packed
 from shadowscan.outputs import Evidence, RunFacts, ScanResult, write_outputs
 from shadowscan.pipeline import COVERAGE_FIELDS, Context, FileReport, build_context, enrich
 from shadowscan.privacy import redact_rejects
@@ -205,7 +204,7 @@ def store_evidence(
         matches = enrich(matches.drop([c for c in ENRICH_SCHEMA if c in matches.columns]), ctx)
     signals = store.read("signals", start=start, end=end)
     return Evidence(
-        matches=[Packed.of(matches)] if matches.height else [],
+        matches=[matches] if matches.height else [],
         signals=[signals] if signals.height else [],
         coverage=_coverage(store, start, end),
     )

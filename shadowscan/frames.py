@@ -9,6 +9,7 @@ compressed (:class:`Packed`).
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import polars as pl
@@ -51,8 +52,10 @@ class Packed:
         return pl.read_ipc(io.BytesIO(self.data))
 
 
-def unpack(packs: list[Packed], schema: dict[str, pl.DataType]) -> pl.DataFrame:
-    """The packed frames as one frame in ``schema`` (an empty one when there are none)."""
+def unpack(packs: Sequence[Packed | pl.DataFrame], schema: dict[str, pl.DataType]) -> pl.DataFrame:
+    """The frames, packed or not (a store's window is read as a frame: packing it only to
+    unpack it would be wasted work), as one frame in ``schema`` (empty when none)."""
     if not packs:
         return pl.DataFrame(schema=schema)
-    return conform(pl.concat([p.frame() for p in packs]), schema)
+    frames = [p.frame() if isinstance(p, Packed) else p for p in packs]
+    return conform(pl.concat(frames), schema)

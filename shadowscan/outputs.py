@@ -34,7 +34,7 @@ from shadowscan.trends import compare, new_services
 class Evidence:
     """What the parse stage produced, ready to be aggregated and written."""
 
-    matches: list[Packed] = field(default_factory=list)
+    matches: list[Packed | pl.DataFrame] = field(default_factory=list)
     signals: list[pl.DataFrame] = field(default_factory=list)
     reports: list[FileReport] = field(default_factory=list)
     coverage: dict[str, dict[str, float]] = field(default_factory=dict)
