@@ -82,13 +82,19 @@ def test_same_first_kilobytes_different_files_both_ingested(tmp_path: Path, ctx:
     assert _ingest(store, ctx, a, b) == ["ingested", "ingested"]
 
 
-def test_append_ingests_only_new_complete_lines(tmp_path: Path, ctx: Context) -> None:
-    """A grown file adds only its new lines, numbered on from the old end."""
+def _first_100_lines_ingested(tmp_path: Path, ctx: Context) -> tuple[Store, Path, list[str]]:
+    """A store holding a log of the sample's first 100 lines; the log and all the lines."""
     lines = ACCESS.read_text(encoding="utf-8").splitlines(keepends=True)
     log = tmp_path / "access.log"
     log.write_text("".join(lines[:100]), encoding="utf-8")
     store = Store(tmp_path / "st", create=True)
     assert _ingest(store, ctx, log) == ["ingested"]
+    return store, log, lines
+
+
+def test_append_ingests_only_new_complete_lines(tmp_path: Path, ctx: Context) -> None:
+    """A grown file adds only its new lines, numbered on from the old end."""
+    store, log, lines = _first_100_lines_ingested(tmp_path, ctx)
     with log.open("a", encoding="utf-8") as fh:
         fh.write("".join(lines[100:150]))
         fh.write(lines[150].rstrip("\n"))  # still being written: no final newline
@@ -373,11 +379,7 @@ def test_append_is_read_once(tmp_path: Path, ctx: Context, monkeypatch: pytest.M
 
     from shadowscan import store as store_mod
 
-    lines = ACCESS.read_text(encoding="utf-8").splitlines(keepends=True)
-    log = tmp_path / "access.log"
-    log.write_text("".join(lines[:100]), encoding="utf-8")
-    store = Store(tmp_path / "st", create=True)
-    assert _ingest(store, ctx, log) == ["ingested"]
+    store, log, lines = _first_100_lines_ingested(tmp_path, ctx)
     with log.open("a", encoding="utf-8") as fh:
         fh.write("".join(lines[100:150]))
     monkeypatch.setattr(store_mod, "fingerprint", _no_second_read)
