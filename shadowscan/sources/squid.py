@@ -28,6 +28,8 @@ _LINE = (
     r"\s+(\S+)\s+(\S+)(?:\s+(\S+))?\s*$"
 )
 _DETECT = re.compile(_LINE)
+#: A byte length past the end of any line: "slice to the end" without a when/then.
+_TO_END = 1 << 30
 _FIELDS = ("ts_", "elapsed", "client", "code", "bytes", "method_", "url", "user_", "hier", "ctype")
 
 
@@ -69,35 +71,34 @@ class SquidNativeParser(LogParser):
                 for i, name in enumerate(_FIELDS)
             ],
         )
-        code_status = pl.col("code").str.split_exact("/", 1)
+        # "TCP_MISS/200": the status is the three digits after the last "/" (the regex's
+        # ``[A-Z_]+/\d{3}``); anything else leaves it null and the line rejected.
+        code = pl.col("code")
         p = p.with_columns(
-            code_status.struct.field("field_0").alias("_code"),
-            code_status.struct.field("field_1").cast(pl.Int32, strict=False).alias("_status"),
+            pl.when(code.str.slice(-4, 1) == "/")
+            .then(code.str.tail(3).cast(pl.Int32, strict=False))
+            .alias("_status"),
             epoch_to_utc(pl.col("ts_")).alias("_ts"),
             pl.col("bytes").cast(pl.Int64, strict=False).alias("_bytes"),
         )
-        # URL -> authority and path by literal find + byte slice (no regex, no struct per
-        # line): after the first "://" if any, the authority runs to the first "/", the
-        # path from there to the first "?" (the query string is never kept).
+        # URL -> authority and path by literal find + byte slice (no regex, no struct, no
+        # when/then per line): after the first "://" if any, the authority runs to the first
+        # "/", the path from there to the first "?" (the query string is never kept).
         url = pl.col("url")
-        p = p.with_columns(url.str.find("://", literal=True).alias("_i"))
+        after_scheme = url.str.find("://", literal=True).fill_null(-3) + 3
+        p = p.with_columns(byte_slice(url, after_scheme).alias("_rest"))
+        rest = pl.col("_rest")
+        p = p.with_columns(rest.str.find("/", literal=True).alias("_j"))
+        slash = pl.col("_j")
         p = p.with_columns(
-            pl.when(pl.col("_i").is_null())
-            .then(url)
-            .otherwise(byte_slice(url, pl.col("_i") + 3))
-            .alias("_rest")
+            byte_slice(rest, 0, slash.fill_null(_TO_END)).alias("_host"),
+            byte_slice(rest, slash).alias("_path"),  # null where there is no "/"
         )
-        p = p.with_columns(pl.col("_rest").str.find("/", literal=True).alias("_j"))
-        rest, slash = pl.col("_rest"), pl.col("_j")
-        host = pl.when(slash.is_null()).then(rest).otherwise(byte_slice(rest, 0, slash))
-        path = (
-            pl.when(slash.is_not_null())
-            .then(byte_slice(rest, slash))
-            .str.splitn("?", 2)
-            .struct.field("field_0")
-        )
+        query = pl.col("_path").str.find("?", literal=True)
+        host = pl.col("_host")
+        path = byte_slice(pl.col("_path"), 0, query.fill_null(_TO_END))
         status = pl.col("_status")
-        denied = pl.col("_code").str.contains("DENIED", literal=True)
+        denied = code.str.contains("DENIED", literal=True)  # only the code part has letters
         # 407 is the proxy asking for credentials, not a policy block: the client retries.
         action = (
             pl.when(denied & (status == 407))
