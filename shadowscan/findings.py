@@ -32,6 +32,10 @@ from shadowscan.schema import FINDING_SCHEMA, SEVERITIES, UNATTRIBUTED, conform
 
 MB = 1_000_000
 
+#: Matched rows, in memory or a lazy scan (``matches.parquet``): the report functions take
+#: either and read them with streaming queries.
+Frame = pl.DataFrame | pl.LazyFrame
+
 
 @dataclass(frozen=True)
 class RiskWeights:
@@ -93,33 +97,38 @@ def user_key(user: pl.Expr, person: pl.Expr) -> pl.Expr:
     return pl.coalesce(person, user.str.to_lowercase().str.replace(r"^[^\\]*\\", ""))
 
 
-def counted(matches: pl.DataFrame, window_s: int) -> pl.Expr | pl.Series:
-    """True for the events that count: all non-DNS events, and a DNS query only when the
-    same client's previous DNS query for the same service (same department) is more than
-    ``window_s`` seconds earlier. Rows may come in any order; the result follows them."""
-    dns = pl.col("source") == "dns"
-    if window_s <= 0 or not matches.select(dns.any()).item():
-        return pl.lit(True)  # the window (a sort per client) only matters for DNS rows
+def with_counted(matches: pl.LazyFrame, window_s: int) -> pl.LazyFrame:
+    """``matches`` with ``_counted``: True for the events that count: all non-DNS events,
+    and a DNS query only when the same client's previous DNS query for the same service
+    (same department) is more than ``window_s`` seconds earlier. Rows may come in any order;
+    they keep it."""
+    if window_s <= 0:
+        return matches.with_columns(pl.lit(True).alias("_counted"))
     client = pl.coalesce(pl.col("src_ip"), pl.col("user"), pl.lit(""))
     # The DNS rows alone, a few columns of them, in time order (sorting every matched row
-    # with all its columns cost several times their size in memory).
+    # with all its columns cost several times their size in memory). Their flags join
+    # back by row number; the other rows count.
     prev = pl.col("ts").shift(1).over(["department", "service_id", "_c"])
     # A first query (no previous one) has no gap: it counts.
     gap_us = (pl.col("ts") - prev).dt.total_microseconds().fill_null(window_s * 1_000_000 + 1)
+    numbered = matches.with_row_index("_i")
     flags = (
-        matches.lazy()
-        .with_row_index("_i")
-        .filter(dns)
+        numbered.filter(pl.col("source") == "dns")
         .select("_i", "department", "service_id", client.alias("_c"), "ts")
         .sort("ts", maintain_order=True)
-        .select("_i", (gap_us > window_s * 1_000_000).alias("_ok"))
+        .select("_i", (gap_us > window_s * 1_000_000).alias("_counted"))
         .collect()
     )
-    every = pl.repeat(True, matches.height, dtype=pl.Boolean, eager=True)
-    return every.scatter(flags["_i"], flags["_ok"])
+    if flags.is_empty():
+        return matches.with_columns(pl.lit(True).alias("_counted"))
+    return (
+        numbered.join(flags.lazy(), on="_i", how="left", maintain_order="left")
+        .with_columns(pl.col("_counted").fill_null(True))
+        .drop("_i")
+    )
 
 
-def upload_outliers(matches: pl.DataFrame, b: Behaviour | None = None) -> pl.DataFrame:
+def upload_outliers(matches: Frame, b: Behaviour | None = None) -> pl.DataFrame:
     """Users whose bytes out to AI services are far above their department's median.
 
     Per department, over the users with logged ``bytes_out`` (Unattributed excluded): a user
@@ -127,17 +136,21 @@ def upload_outliers(matches: pl.DataFrame, b: Behaviour | None = None) -> pl.Dat
     ``outlier_min_mb`` MB). Sorted by department, then bytes (largest first).
     """
     b = b or Behaviour()
-    rows = matches.filter(
-        pl.col("bytes_out").is_not_null() & (pl.col("department") != UNATTRIBUTED)
-    ).with_columns(user_key(pl.col("user"), pl.col("person")).alias("_who"))
-    rows = rows.filter(pl.col("_who").is_not_null())
-    if rows.is_empty():
-        return pl.DataFrame(schema=OUTLIER_SCHEMA)
-    per_user = rows.group_by("department", "_who").agg(
-        pl.col("bytes_out").sum(),
-        pl.col("service_id").unique().sort().str.join(",").alias("services"),
-        pl.len().alias("events"),
+    per_user = (
+        matches.lazy()
+        .filter(pl.col("bytes_out").is_not_null() & (pl.col("department") != UNATTRIBUTED))
+        .with_columns(user_key(pl.col("user"), pl.col("person")).alias("_who"))
+        .filter(pl.col("_who").is_not_null())
+        .group_by("department", "_who")
+        .agg(
+            pl.col("bytes_out").sum(),
+            pl.col("service_id").unique().sort().str.join(",").alias("services"),
+            pl.len().alias("events"),
+        )
+        .collect(engine="streaming")
     )
+    if per_user.is_empty():
+        return pl.DataFrame(schema=OUTLIER_SCHEMA)
     per_user = per_user.with_columns(
         pl.col("bytes_out").median().over("department").alias("department_median"),
         pl.len().over("department").alias("department_users"),
@@ -178,7 +191,7 @@ def _mb(col: str) -> pl.Expr:
 
 
 def aggregate(
-    matches: pl.DataFrame,
+    matches: Frame,
     catalog: Catalog,
     w: RiskWeights | None = None,
     *,
@@ -188,23 +201,20 @@ def aggregate(
     """Findings from enriched matches (which carry ``department``, ``status``, ``person``).
 
     ``outliers`` (from :func:`upload_outliers`) names, in ``why``, the outlier users of
-    each finding; computed from ``matches`` when not given.
+    each finding; computed from ``matches`` when not given. ``matches`` may be lazy (a
+    scan of ``matches.parquet``): it is read with streaming queries, never held whole.
     """
     w = w or RiskWeights()
     b = behaviour or Behaviour()
-    if matches.is_empty():
-        return pl.DataFrame(schema=FINDING_SCHEMA)
     if outliers is None:
         outliers = upload_outliers(matches, b)
 
     def nullable_sum(col: str) -> pl.Expr:
         return pl.when(pl.col(col).is_not_null().any()).then(pl.col(col).sum()).alias(col)
 
-    rows = matches.with_columns(
-        counted(matches, b.dns_repeat_window_s).alias("_counted"),
-        user_key(pl.col("user"), pl.col("person")).alias("_who"),
-    )
-    grouped = rows.group_by(["department", "service_id"]).agg(
+    who = user_key(pl.col("user"), pl.col("person")).alias("_who")
+    rows = with_counted(matches.lazy(), b.dns_repeat_window_s).with_columns(who)
+    per_cell = rows.group_by(["department", "service_id"]).agg(
         pl.col("service_name").first(),
         pl.col("vendor").first(),
         pl.col("category").first(),
@@ -218,11 +228,25 @@ def aggregate(
         ((pl.col("action") == "blocked") & pl.col("_counted")).sum().alias("blocked_events"),
         pl.col("ts").min().alias("first_seen"),
         pl.col("ts").max().alias("last_seen"),
-        pl.col("source").unique().sort().str.join(",").alias("sources"),
         pl.col("confidence").max(),
     )
+    grouped = per_cell.collect(engine="streaming")
+    if grouped.is_empty():
+        return pl.DataFrame(schema=FINDING_SCHEMA)
+    # Apart: a list aggregation in the group-by above makes polars hold every row.
+    sources = (
+        matches.lazy()
+        .select("department", "service_id", "source")
+        .unique()
+        .collect(engine="streaming")
+        .group_by("department", "service_id")
+        .agg(pl.col("source").sort().str.join(",").alias("sources"))
+    )
+    grouped = grouped.join(sources, on=["department", "service_id"], how="left")
     grouped = grouped.join(
-        _outlier_names(rows, outliers), on=["department", "service_id"], how="left"
+        _outlier_names(matches.lazy().with_columns(who), outliers),
+        on=["department", "service_id"],
+        how="left",
     )
     f = grouped.join(_attributes(catalog), on="service_id", how="left")
     f = f.with_columns(
@@ -315,7 +339,7 @@ def _score(w: RiskWeights) -> pl.Expr:
     return raw.clip(0, 100).cast(pl.Int32)
 
 
-def _outlier_names(rows: pl.DataFrame, outliers: pl.DataFrame) -> pl.DataFrame:
+def _outlier_names(rows: pl.LazyFrame, outliers: pl.DataFrame) -> pl.DataFrame:
     """(department, service_id) -> ``_outliers``: "name 45.0 MB" of outliers who used it."""
     schema: dict[str, pl.DataType] = {
         "department": pl.String(),
@@ -324,7 +348,11 @@ def _outlier_names(rows: pl.DataFrame, outliers: pl.DataFrame) -> pl.DataFrame:
     }
     if outliers.is_empty():
         return pl.DataFrame(schema=schema)
-    used = rows.select("department", "service_id", pl.col("_who").alias("user")).unique()
+    used = (
+        rows.select("department", "service_id", pl.col("_who").alias("user"))
+        .unique()
+        .collect(engine="streaming")
+    )
     hit = used.join(outliers.select("department", "user", "bytes_out"), on=["department", "user"])
     return (
         hit.sort("bytes_out", "user", descending=[True, False])
@@ -380,7 +408,7 @@ def _why(all_blocked: pl.Expr) -> pl.Expr:
 
 
 def summary_facts(
-    matches: pl.DataFrame,
+    matches: Frame,
     findings: pl.DataFrame,
     outliers: pl.DataFrame,
     *,
@@ -390,8 +418,9 @@ def summary_facts(
     new_services: list[str] | None = None,
 ) -> dict[str, object]:
     """The summary.json facts of this module: attribution shares, leases, trends, outliers."""
-    n = matches.height
-    counts = dict(matches["department_source"].value_counts().iter_rows())
+    routes = matches.lazy().group_by("department_source").agg(pl.len()).collect(engine="streaming")
+    counts = dict(routes.iter_rows())
+    n = sum(counts.values())
     shares = {
         route: round(int(counts.get(route, 0)) / n, 4) if n else 0.0
         for route in ("directory", "lease", "subnet", "none")

@@ -19,22 +19,28 @@ from shadowscan import __version__
 from shadowscan.candidates import aggregate_candidates, drop_ignored
 from shadowscan.catalog import Catalog
 from shadowscan.findings import aggregate, summary_facts, upload_outliers
-from shadowscan.frames import Packed, unpack
+from shadowscan.frames import Packed
 from shadowscan.identity import attribute
 from shadowscan.pipeline import COVERAGE_FIELDS, Context, FileReport
-from shadowscan.privacy import board_findings, pseudonymise_people
+from shadowscan.privacy import board_findings
 from shadowscan.report.files import write_private_text
 from shadowscan.report.html import daily_usage, write_report
+from shadowscan.report.matches import MatchesWriter
 from shadowscan.report.tables import write_csv, write_parquet
-from shadowscan.schema import CANDIDATE_SCHEMA, FINDING_SCHEMA, MATCH_SCHEMA, conform
+from shadowscan.schema import CANDIDATE_SCHEMA, FINDING_SCHEMA, conform
 from shadowscan.trends import compare, new_services
 
 
 @dataclass
 class Evidence:
-    """What the parse stage produced, ready to be aggregated and written."""
+    """What the parse stage produced, ready to be aggregated and written.
+
+    Matched rows are either already in ``matches.parquet`` (``written``: a scan appends
+    them while it parses) or frames to write there first (``matches``: a store's window).
+    """
 
     matches: list[Packed | pl.DataFrame] = field(default_factory=list)
+    written: MatchesWriter | None = None
     signals: list[pl.DataFrame] = field(default_factory=list)
     reports: list[FileReport] = field(default_factory=list)
     coverage: dict[str, dict[str, float]] = field(default_factory=dict)
@@ -81,17 +87,19 @@ def write_outputs(
     caller's stages, in seconds) gains this stage and the total.
     """
     t0 = time.perf_counter()
-    # In provenance order (input files as given, then line order): sorting every matched
-    # row with all its columns took several times their size in memory.
-    matched = unpack(evidence.matches, MATCH_SCHEMA)
-    if facts.pseudonym_key is not None:  # first, so no later output can name anyone
-        matched = pseudonymise_people(matched, facts.pseudonym_key).with_columns(
-            pl.lit(None, dtype=pl.String).alias("lease_user")  # a real name: not kept
-        )
+    # matches.parquet first, pseudonymised as it is written (so no later output can name
+    # anyone), in provenance order: input files as given, then line order. Everything
+    # after reads it back lazily, with streaming queries.
+    writer = evidence.written or MatchesWriter(
+        out / "matches.parquet", pseudonym_key=facts.pseudonym_key
+    )
+    for frame in evidence.matches:
+        writer.write(frame.frame() if isinstance(frame, Packed) else frame)
+    matched = writer.finish()
     pol = ctx.policy
     outliers = upload_outliers(matched, pol.behaviour)
 
-    def findings_of(m: pl.DataFrame) -> pl.DataFrame:
+    def findings_of(m: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
         f = aggregate(m, catalog, pol.weights, behaviour=pol.behaviour, outliers=outliers)
         return conform(compare(f, previous), FINDING_SCHEMA)
 
@@ -113,7 +121,6 @@ def write_outputs(
     summary = _summary(facts, catalog, ctx, evidence, matched, findings, candidates)
     write_csv(findings, out / "findings.csv")
     write_parquet(findings, out / "findings.parquet")
-    write_parquet(matched, out / "matches.parquet")
     write_csv(candidates, out / "candidates.csv")
     write_csv(outliers, out / "outliers.csv")
     summary.update(
@@ -152,7 +159,7 @@ def _summary(
     catalog: Catalog,
     ctx: Context,
     evidence: Evidence,
-    matches: pl.DataFrame,
+    matches: pl.LazyFrame,
     findings: pl.DataFrame,
     candidates: pl.DataFrame,
 ) -> dict[str, Any]:
@@ -161,13 +168,22 @@ def _summary(
     def total(name: str) -> int:
         return sum(int(getattr(r, name)) for r in reports)
 
-    routes = matches["department_source"].value_counts().sort("department_source")
+    routes = (
+        matches.group_by("department_source")
+        .agg(pl.len())
+        .sort("department_source")
+        .collect(engine="streaming")
+    )
     attribution = {str(k): int(v) for k, v in routes.iter_rows()}
     iso = "%Y-%m-%dT%H:%M:%SZ"
-    period = matches.select(
-        pl.col("ts").min().dt.strftime(iso).alias("first"),
-        pl.col("ts").max().dt.strftime(iso).alias("last"),
-    ).row(0, named=True)
+    period = (
+        matches.select(
+            pl.col("ts").min().dt.strftime(iso).alias("first"),
+            pl.col("ts").max().dt.strftime(iso).alias("last"),
+        )
+        .collect(engine="streaming")
+        .row(0, named=True)
+    )
     return {
         "shadowscan_version": __version__,
         "as_of": facts.as_of.isoformat(),

@@ -157,10 +157,13 @@ class FileOutcome:
     """What one file gave: its books, enriched matches and candidate signal rows."""
 
     report: FileReport
+    #: Enriched matched rows, packed; empty when they went to an ``on_matches`` sink.
     matches: list[Packed] = field(default_factory=list)
     signals: list[pl.DataFrame] = field(default_factory=list)
     #: Matched rows not enriched yet (see :func:`_enrich_pending`).
     pending: list[pl.DataFrame] = field(default_factory=list)
+    #: Where enriched batches go, in file order, instead of :attr:`matches`.
+    on_matches: Sink | None = None
 
 
 def process_file(
@@ -170,19 +173,21 @@ def process_file(
     *,
     on_rejects: Sink,
     on_events: Sink | None = None,
+    on_matches: Sink | None = None,
     log_format: str | None = None,
     tz: str = "UTC",
     mapping: Path | None = None,
     part: FileSlice | None = None,
     tap: ContentHash | None = None,
 ) -> FileOutcome:
-    """Parse, match and enrich one file; hand rejects (and events) to the sinks.
+    """Parse, match and enrich one file; hand rejects (and events, matches) to the sinks.
 
-    ``on_rejects`` is called in file order from this thread; ``on_events`` (the annotated
-    events of each chunk) from the worker threads, several chunks at a time.
+    ``on_rejects`` and ``on_matches`` (enriched matched batches; without it they are kept,
+    packed, in the outcome) are called in file order from this thread; ``on_events`` (the
+    annotated events of each chunk) from the worker threads, several chunks at a time.
     """
     report = FileReport(path=str(path), format="unknown")
-    outcome = FileOutcome(report)
+    outcome = FileOutcome(report, on_matches=on_matches)
     try:
         report.compression = compression_of(path)
         head = read_head(path)
@@ -246,24 +251,30 @@ def process_files(
     coverage: Coverage,
     *,
     on_rejects: Sink,
+    on_matches: Sink | None = None,
     progress: Callable[[str], None] | None = None,
     log_format: str | None = None,
     tz: str = "UTC",
     mapping: Path | None = None,
 ) -> Iterator[FileOutcome]:
-    """:func:`process_file` over several files; outcomes and rejects come in file order.
+    """:func:`process_file` over several files; outcomes, rejects and matches come in file
+    order.
 
-    Small files are parsed ``FILES_IN_FLIGHT`` at a time (their rejects held until their
-    turn); a large file waits for the small ones before it and is parsed alone.
+    Small files are parsed ``FILES_IN_FLIGHT`` at a time (their rejects and matches held
+    until their turn); a large file waits for the small ones before it and is parsed alone.
     """
     run = partial(process_file, ctx=ctx, log_format=log_format, tz=tz, mapping=mapping)
-    pending: deque[tuple[Future[FileOutcome], list[pl.DataFrame], Coverage]] = deque()
+    pending: deque[tuple[Future[FileOutcome], list[pl.DataFrame], list[pl.DataFrame], Coverage]]
+    pending = deque()
 
     def finish() -> FileOutcome:
-        future, rejects, own = pending.popleft()
+        future, rejects, matches, own = pending.popleft()
         outcome = future.result()
         for frame in rejects:
             on_rejects(frame)
+        if on_matches is not None:
+            for frame in matches:
+                on_matches(frame)
         coverage.merge(own)
         return outcome
 
@@ -274,12 +285,19 @@ def process_files(
             if not _small(path):
                 while pending:
                     yield finish()
-                yield run(path, coverage=coverage, on_rejects=on_rejects)
+                yield run(path, coverage=coverage, on_rejects=on_rejects, on_matches=on_matches)
                 continue
             rejects: list[pl.DataFrame] = []
+            matches: list[pl.DataFrame] = []
             own = Coverage()
-            future = pool.submit(run, path, coverage=own, on_rejects=rejects.append)
-            pending.append((future, rejects, own))
+            future = pool.submit(
+                run,
+                path,
+                coverage=own,
+                on_rejects=rejects.append,
+                on_matches=None if on_matches is None else matches.append,
+            )
+            pending.append((future, rejects, matches, own))
             if len(pending) >= FILES_IN_FLIGHT:
                 yield finish()
         while pending:
@@ -372,7 +390,10 @@ def _enrich_pending(outcome: FileOutcome, ctx: Context, *, final: bool) -> None:
         return
     batch = pl.concat(outcome.pending)
     outcome.pending.clear()  # the chunk frames go as soon as the batch holds their rows
-    outcome.matches.append(Packed.of(enrich(batch, ctx)))
+    if outcome.on_matches is not None:
+        outcome.on_matches(enrich(batch, ctx))
+    else:
+        outcome.matches.append(Packed.of(enrich(batch, ctx)))
 
 
 def _notes(report: FileReport, stats: ReadStats, fmt: str) -> None:

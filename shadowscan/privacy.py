@@ -26,7 +26,7 @@ from typing import Any, Final
 import polars as pl
 
 from shadowscan.errors import ConfigError
-from shadowscan.findings import user_key
+from shadowscan.findings import Frame, user_key
 from shadowscan.identity import Directory
 from shadowscan.schema import STATUSES, UNATTRIBUTED
 
@@ -147,11 +147,11 @@ class Suppression:
         }
 
 
-Aggregate = Callable[[pl.DataFrame], pl.DataFrame]
+Aggregate = Callable[[Frame], pl.DataFrame]
 
 
 def suppress_small_cells(
-    findings: pl.DataFrame, matches: pl.DataFrame, findings_of: Aggregate, k: int
+    findings: pl.DataFrame, matches: Frame, findings_of: Aggregate, k: int
 ) -> tuple[pl.DataFrame, Suppression]:
     """Board findings: cells under ``k`` users merged into ``Other``, re-aggregated honestly.
 
@@ -165,12 +165,16 @@ def suppress_small_cells(
     )
     if small.is_empty():
         return findings, Suppression(k, 0, 0, 0, 0)
-    flagged = matches.join(
-        small.with_columns(pl.lit(True).alias("_small")),
-        on=["department", "service_id"],
-        how="left",
-        maintain_order="left",
-    ).with_columns(pl.col("_small").fill_null(False))
+    flagged = (
+        matches.lazy()
+        .join(
+            small.with_columns(pl.lit(True).alias("_small")).lazy(),
+            on=["department", "service_id"],
+            how="left",
+            maintain_order="left",
+        )
+        .with_columns(pl.col("_small").fill_null(False))
+    )
     rank = pl.col("status").replace_strict(
         _SEVERITY_OF_STATUS, default=_SEVERITY_OF_STATUS["unsanctioned"], return_dtype=pl.Int8
     )
@@ -180,10 +184,11 @@ def suppress_small_cells(
         .sort(["service_id", "_rank", "policy_rule"], descending=[False, True, False])
         .group_by("service_id", maintain_order=True)
         .agg(pl.col("status").first().alias("_st"), pl.col("policy_rule").first().alias("_rule"))
+        .collect()  # one row per service
     )
     small_only = pl.col("_small")
     relabelled = (
-        flagged.join(strictest, on="service_id", how="left", maintain_order="left")
+        flagged.join(strictest.lazy(), on="service_id", how="left", maintain_order="left")
         .with_columns(
             pl.when(small_only).then(pl.lit(OTHER)).otherwise("department").alias("department"),
             pl.when(small_only).then("_st").otherwise("status").alias("status"),
@@ -206,7 +211,7 @@ def suppress_small_cells(
 
 def board_findings(
     findings: pl.DataFrame,
-    matches: pl.DataFrame,
+    matches: Frame,
     findings_of: Aggregate,
     *,
     pseudonymized: bool,

@@ -1,8 +1,9 @@
 """The one-shot scan: files -> events -> matches -> identity -> policy -> findings -> outputs.
 
 Each file is read in bounded chunks, several parsed and matched at a time; matched rows
-are enriched in batches and kept compressed, so memory grows with the matched events (a few
-per cent of traffic), not with the input. Rejects are streamed to ``rejects.csv``.
+are enriched in batches and appended to ``matches.parquet``, which the report stage reads
+back lazily, so memory does not grow with the input or the matched events. Rejects are
+streamed to ``rejects.csv``.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from shadowscan.outputs import Evidence, RunFacts, ScanResult, write_outputs
 from shadowscan.pipeline import Coverage, build_context, process_files
 from shadowscan.privacy import redact_rejects
 from shadowscan.report.files import make_private_dir, open_private
+from shadowscan.report.matches import MatchesWriter
 from shadowscan.report.tables import append_csv
 from shadowscan.schema import REJECT_SCHEMA
 from shadowscan.sources import REGISTRY
@@ -80,28 +82,35 @@ def run_scan(opts: ScanOptions, *, progress: Callable[[str], None] | None = None
     make_private_dir(opts.out)
     t_setup = time.perf_counter()
     coverage = Coverage()
-    evidence = Evidence()
-    with open_private(opts.out / "rejects.csv") as rejects_fh:
-        append_csv(pl.DataFrame(schema=REJECT_SCHEMA), rejects_fh, header=True)
+    # Matched rows go to matches.parquet batch by batch as they are enriched: the run
+    # never holds them all (the report stage reads the file back lazily).
+    matches = MatchesWriter(opts.out / "matches.parquet", pseudonym_key=opts.pseudonym_key)
+    evidence = Evidence(written=matches)
+    try:
+        with open_private(opts.out / "rejects.csv") as rejects_fh:
+            append_csv(pl.DataFrame(schema=REJECT_SCHEMA), rejects_fh, header=True)
 
-        def write_rejects(rejects: pl.DataFrame) -> None:
-            if opts.pseudonym_key is not None:
-                rejects = redact_rejects(rejects)
-            append_csv(rejects, rejects_fh, header=False)
+            def write_rejects(rejects: pl.DataFrame) -> None:
+                if opts.pseudonym_key is not None:
+                    rejects = redact_rejects(rejects)
+                append_csv(rejects, rejects_fh, header=False)
 
-        for outcome in process_files(
-            list(found.files),
-            ctx,
-            coverage,
-            on_rejects=write_rejects,
-            progress=progress,
-            log_format=opts.format,
-            tz=opts.tz,
-            mapping=opts.mapping,
-        ):
-            evidence.reports.append(outcome.report)
-            evidence.matches.extend(outcome.matches)
-            evidence.signals.extend(outcome.signals)
+            for outcome in process_files(
+                list(found.files),
+                ctx,
+                coverage,
+                on_rejects=write_rejects,
+                on_matches=matches.write,
+                progress=progress,
+                log_format=opts.format,
+                tz=opts.tz,
+                mapping=opts.mapping,
+            ):
+                evidence.reports.append(outcome.report)
+                evidence.signals.extend(outcome.signals)
+    except BaseException:
+        matches.abandon()  # no half-written matches.parquet
+        raise
     evidence.coverage = coverage.shares()
     t_parse = time.perf_counter()
     facts = RunFacts(

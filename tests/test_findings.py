@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -213,3 +214,30 @@ def test_blocked_prohibited_is_shown_as_good_news(catalog: Catalog) -> None:
         [{"status": "prohibited", "action": "blocked", "user": "a", "ts": ts("2026-11-26 09:00")}]
     )
     assert aggregate(m, catalog)["why"][0].endswith("all 1 attempts blocked (control working)")
+
+
+def test_lazy_matches_aggregate_as_in_memory(catalog: Catalog, tmp_path: Path) -> None:
+    """A scan of matches.parquet gives the findings the frame gives: DNS repeats, sources,
+    users, days, bytes (rows of several services, departments and sources, shuffled)."""
+    t0 = ts("2026-11-26 09:00")
+    rows = []
+    for i in range(60):
+        rows.append(
+            {
+                "source": ["dns", "proxy", "firewall"][i % 3],
+                "service_id": ["chatgpt", "claude"][i % 2],
+                "department": ["Legal", "Sales", "HR"][i % 5 % 3],
+                "src_ip": f"10.0.0.{i % 4}",
+                "user": f"u{i % 7}",
+                "bytes_out": i * 1000 if i % 4 else None,
+                "action": "blocked" if i % 11 == 0 else None,
+                "ts": t0 + timedelta(seconds=(i * 37) % 500, days=i % 2),
+            }
+        )
+    m = matches(rows).sample(fraction=1.0, shuffle=True, seed=3)
+    m.write_parquet(tmp_path / "m.parquet")
+    eager = aggregate(m, catalog)
+    lazy = aggregate(pl.scan_parquet(tmp_path / "m.parquet"), catalog)
+    assert eager.height > 4
+    assert lazy.equals(eager)
+    assert set(eager["sources"]) >= {"dns,firewall,proxy"}

@@ -83,14 +83,16 @@ def _services(findings: pl.DataFrame) -> Markup | None:
     return charts.risk_dots(points, label="Services by risk score and users")
 
 
-def daily_usage(matches: pl.DataFrame) -> pl.DataFrame:
+def daily_usage(matches: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
     """Matched events per UTC day: ``day`` (``YYYY-MM-DD``), ``risky``, ``other``."""
     risky = pl.col("status").is_in(RISKY)
     return (
-        matches.group_by(pl.col("ts").dt.date().alias("_d"))
+        matches.lazy()
+        .group_by(pl.col("ts").dt.date().alias("_d"))
         .agg(risky.sum().alias("risky"), (~risky).sum().alias("other"))
         .sort("_d")
         .select(pl.col("_d").dt.strftime("%Y-%m-%d").alias("day"), "risky", "other")
+        .collect(engine="streaming")
     )
 
 
