@@ -13,6 +13,7 @@ import logging
 import os
 import time
 import tomllib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -197,14 +198,21 @@ def window_bounds(as_of: date, days: int) -> tuple[datetime, datetime]:
 def store_evidence(
     store: Store, ctx: Context | None, *, start: datetime | None, end: datetime | None
 ) -> Evidence:
-    """Matches and candidate signals of a time window, re-enriched with ``ctx`` when given."""
+    """Matches and candidate signals of a time window, re-enriched with ``ctx`` when given.
 
-    matches = store.read("matches", start=start, end=end)
-    if ctx is not None and matches.height:
-        matches = enrich(matches.drop([c for c in ENRICH_SCHEMA if c in matches.columns]), ctx)
+    The matches come batch by batch, as the report stage writes them (never all at once).
+    """
+
+    def matches() -> Iterator[pl.DataFrame]:
+        for frame in store.batches("matches", start=start, end=end):
+            if ctx is None:
+                yield frame
+            else:
+                yield enrich(frame.drop([c for c in ENRICH_SCHEMA if c in frame.columns]), ctx)
+
     signals = store.read("signals", start=start, end=end)
     return Evidence(
-        matches=[matches] if matches.height else [],
+        matches=matches(),
         signals=[signals] if signals.height else [],
         coverage=_coverage(store, start, end),
     )

@@ -112,9 +112,11 @@ def with_counted(matches: pl.LazyFrame, window_s: int) -> pl.LazyFrame:
     # A first query (no previous one) has no gap: it counts.
     gap_us = (pl.col("ts") - prev).dt.total_microseconds().fill_null(window_s * 1_000_000 + 1)
     numbered = matches.with_row_index("_i")
+    # Keys as categoricals: 4 bytes a row each instead of the strings.
+    keys = [pl.col(c).cast(pl.Categorical) for c in ("department", "service_id")]
     flags = (
         numbered.filter(pl.col("source") == "dns")
-        .select("_i", "department", "service_id", client.alias("_c"), "ts")
+        .select("_i", *keys, client.cast(pl.Categorical).alias("_c"), "ts")
         .sort("ts", maintain_order=True)
         .select("_i", (gap_us > window_s * 1_000_000).alias("_counted"))
         .collect()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -19,7 +20,6 @@ from shadowscan import __version__
 from shadowscan.candidates import aggregate_candidates, drop_ignored
 from shadowscan.catalog import Catalog
 from shadowscan.findings import aggregate, summary_facts, upload_outliers
-from shadowscan.frames import Packed
 from shadowscan.identity import attribute
 from shadowscan.pipeline import COVERAGE_FIELDS, Context, FileReport
 from shadowscan.privacy import board_findings
@@ -39,7 +39,7 @@ class Evidence:
     them while it parses) or frames to write there first (``matches``: a store's window).
     """
 
-    matches: list[Packed | pl.DataFrame] = field(default_factory=list)
+    matches: Iterable[pl.DataFrame] = field(default_factory=list)
     written: MatchesWriter | None = None
     signals: list[pl.DataFrame] = field(default_factory=list)
     reports: list[FileReport] = field(default_factory=list)
@@ -94,7 +94,7 @@ def write_outputs(
         out / "matches.parquet", pseudonym_key=facts.pseudonym_key
     )
     for frame in evidence.matches:
-        writer.write(frame.frame() if isinstance(frame, Packed) else frame)
+        writer.write(frame)
     matched = writer.finish()
     pol = ctx.policy
     outliers = upload_outliers(matched, pol.behaviour)

@@ -21,7 +21,7 @@ from shadowscan.candidates import SIGNAL_COLUMNS, signal_rows
 from shadowscan.catalog import Catalog
 from shadowscan.detect import detect_format
 from shadowscan.errors import InputError
-from shadowscan.frames import Packed, compact
+from shadowscan.frames import compact
 from shadowscan.identity import Directory, Subnets, attribute
 from shadowscan.leases import Leases
 from shadowscan.match.compile import CompiledCatalog, compile_catalog
@@ -157,13 +157,11 @@ class FileOutcome:
     """What one file gave: its books, enriched matches and candidate signal rows."""
 
     report: FileReport
-    #: Enriched matched rows, packed; empty when they went to an ``on_matches`` sink.
-    matches: list[Packed] = field(default_factory=list)
+    #: Where enriched matched batches go, in file order (they are not kept here).
+    on_matches: Sink
     signals: list[pl.DataFrame] = field(default_factory=list)
     #: Matched rows not enriched yet (see :func:`_enrich_pending`).
     pending: list[pl.DataFrame] = field(default_factory=list)
-    #: Where enriched batches go, in file order, instead of :attr:`matches`.
-    on_matches: Sink | None = None
 
 
 def process_file(
@@ -172,8 +170,8 @@ def process_file(
     coverage: Coverage,
     *,
     on_rejects: Sink,
+    on_matches: Sink,
     on_events: Sink | None = None,
-    on_matches: Sink | None = None,
     log_format: str | None = None,
     tz: str = "UTC",
     mapping: Path | None = None,
@@ -182,8 +180,8 @@ def process_file(
 ) -> FileOutcome:
     """Parse, match and enrich one file; hand rejects (and events, matches) to the sinks.
 
-    ``on_rejects`` and ``on_matches`` (enriched matched batches; without it they are kept,
-    packed, in the outcome) are called in file order from this thread; ``on_events`` (the
+    ``on_rejects`` and ``on_matches`` (enriched matched rows, in batches of
+    ``ENRICH_BATCH_ROWS``) are called in file order from this thread; ``on_events`` (the
     annotated events of each chunk) from the worker threads, several chunks at a time.
     """
     report = FileReport(path=str(path), format="unknown")
@@ -251,7 +249,7 @@ def process_files(
     coverage: Coverage,
     *,
     on_rejects: Sink,
-    on_matches: Sink | None = None,
+    on_matches: Sink,
     progress: Callable[[str], None] | None = None,
     log_format: str | None = None,
     tz: str = "UTC",
@@ -272,9 +270,8 @@ def process_files(
         outcome = future.result()
         for frame in rejects:
             on_rejects(frame)
-        if on_matches is not None:
-            for frame in matches:
-                on_matches(frame)
+        for frame in matches:
+            on_matches(frame)
         coverage.merge(own)
         return outcome
 
@@ -295,7 +292,7 @@ def process_files(
                 path,
                 coverage=own,
                 on_rejects=rejects.append,
-                on_matches=None if on_matches is None else matches.append,
+                on_matches=matches.append,
             )
             pending.append((future, rejects, matches, own))
             if len(pending) >= FILES_IN_FLIGHT:
@@ -390,10 +387,7 @@ def _enrich_pending(outcome: FileOutcome, ctx: Context, *, final: bool) -> None:
         return
     batch = pl.concat(outcome.pending)
     outcome.pending.clear()  # the chunk frames go as soon as the batch holds their rows
-    if outcome.on_matches is not None:
-        outcome.on_matches(enrich(batch, ctx))
-    else:
-        outcome.matches.append(Packed.of(enrich(batch, ctx)))
+    outcome.on_matches(enrich(batch, ctx))
 
 
 def _notes(report: FileReport, stats: ReadStats, fmt: str) -> None:

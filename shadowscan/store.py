@@ -37,16 +37,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
+import pyarrow.parquet as pq
 
 from shadowscan.candidates import signal_rows
 from shadowscan.errors import ShadowscanError, StoreLocked
-from shadowscan.frames import unpack
 from shadowscan.pipeline import Context, Coverage, FileReport, FileSlice, process_file
 from shadowscan.schema import (
     EVENT_SCHEMA,
     MATCH_EXTRA_SCHEMA,
     MATCH_SCHEMA,
     REJECT_SCHEMA,
+    conform,
 )
 from shadowscan.sources.reader import ContentHash, compression_of
 
@@ -202,9 +203,7 @@ class Store:
         """The rows of ``kind`` (events, matches, rejects, signals) as one frame; with
         ``start``/``end``, only those with ``start <= ts < end``, reading only the day
         partitions (and Parquet row groups) that can hold them."""
-        files = self.files(kind)
-        if start is not None or end is not None:
-            files = [f for f in files if _day_may_hold(_day_of(str(f)), start, end)]
+        files = self._window_files(kind, start, end)
         if not files:
             if kind == "signals":
                 return signal_rows(pl.DataFrame(schema=_SCHEMAS["events"]))
@@ -215,6 +214,32 @@ class Store:
         if end is not None:
             frame = frame.filter(pl.col("ts") < end)
         return frame.collect()
+
+    def batches(
+        self,
+        kind: str,
+        *,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        rows: int = 200_000,
+    ) -> Iterator[pl.DataFrame]:
+        """The rows :meth:`read` gives, in the same order, as frames of at most ``rows``
+        rows (none empty): a window larger than memory can be gone through."""
+        for path in self._window_files(kind, start, end):
+            for batch in pq.ParquetFile(path).iter_batches(batch_size=rows):
+                frame = pl.DataFrame(pl.from_arrow(batch))
+                if start is not None:
+                    frame = frame.filter(pl.col("ts") >= start)
+                if end is not None:
+                    frame = frame.filter(pl.col("ts") < end)
+                if frame.height:
+                    yield frame
+
+    def _window_files(self, kind: str, start: datetime | None, end: datetime | None) -> list[Path]:
+        files = self.files(kind)
+        if start is not None or end is not None:
+            files = [f for f in files if _day_may_hold(_day_of(str(f)), start, end)]
+        return files
 
     # -- locking and recovery -----------------------------------------------------------
 
@@ -349,12 +374,23 @@ class Store:
         def on_rejects(rejects: pl.DataFrame) -> None:
             put("rejects", "", rejects)
 
+        def on_matches(matches: pl.DataFrame) -> None:
+            # Each enriched batch as it comes (in file order), by day; named by first line
+            # like the events, so a day's files sort in line order.
+            keyed = conform(matches, MATCH_SCHEMA).with_columns(
+                pl.col("ts").dt.strftime("%Y-%m-%d").alias("_day")
+            )
+            for (day,), group in keyed.group_by(["_day"], maintain_order=True):
+                first = group.select(pl.col("source_line").min()).item()
+                put("matches", f"day={day}/", group.drop("_day"), f"L{first:012d}")
+
         outcome = process_file(
             path,
             ctx,
             Coverage(),
             on_rejects=on_rejects,
             on_events=on_events,
+            on_matches=on_matches,
             log_format=log_format,
             tz=tz,
             mapping=mapping,
@@ -366,11 +402,6 @@ class Store:
             if any(b["sha256"] == sha for b in batches):  # cannot happen (lengths differ)
                 self._drop_staging(staging)
                 return IngestResult(str(path), "skipped", "already ingested")
-        if outcome.matches:
-            matches = unpack(outcome.matches, MATCH_SCHEMA)
-            keyed = matches.with_columns(pl.col("ts").dt.strftime("%Y-%m-%d").alias("_day"))
-            for (day,), group in keyed.group_by(["_day"], maintain_order=True):
-                put("matches", f"day={day}/", group.drop("_day"))
         signals = [s for s in outcome.signals if s.height]
         if signals:
             put("signals", "", pl.concat(signals))

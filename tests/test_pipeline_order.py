@@ -40,7 +40,12 @@ def test_header_change_is_honoured_across_many_chunks(
     )
     seen: list[pl.DataFrame] = []
     outcome = process_file(
-        _w3c(tmp_path, 400), ctx, Coverage(), on_rejects=seen.append, on_events=seen.append
+        _w3c(tmp_path, 400),
+        ctx,
+        Coverage(),
+        on_rejects=seen.append,
+        on_matches=lambda _: None,
+        on_events=seen.append,
     )
     report = outcome.report
     assert (report.format, report.events, report.rejected, report.skipped) == ("w3c", 800, 0, 4)
@@ -79,7 +84,12 @@ def test_small_files_in_parallel_come_out_in_file_order(
     seen: list[str] = []
     outcomes = list(
         pipeline.process_files(
-            paths, ctx, coverage, on_rejects=rejects.append, progress=seen.append
+            paths,
+            ctx,
+            coverage,
+            on_rejects=rejects.append,
+            on_matches=lambda _: None,
+            progress=seen.append,
         )
     )
     assert [o.report.path for o in outcomes] == [str(p) for p in paths] == seen
@@ -105,7 +115,7 @@ def test_matches_sink_gets_batches_in_file_order(
             paths, ctx, Coverage(), on_rejects=lambda _: None, on_matches=got.append
         )
     )
-    assert all(not o.matches for o in outcomes)
+    assert [o.report.matched for o in outcomes] == [3 + f for f in range(7)]
     rows = pl.concat(got).select("source_file", "source_line").rows()
     expected = [(str(p), line) for f, p in enumerate(paths) for line in [1, *range(3, 5 + f)]]
     assert rows == expected

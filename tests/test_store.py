@@ -426,3 +426,20 @@ def test_windowed_read_takes_only_its_days(
     assert 0 < window.height < everything.height
     assert sorted(window["source_line"].to_list()) == sorted(expected["source_line"].to_list())
     assert opened and all(("day=2026-11-27" in f or "day=2026-11-28" in f) for f in opened)
+
+
+@pytest.mark.parametrize("rows", [1, 3, 200_000])
+def test_batches_give_the_windowed_read_in_order(tmp_path: Path, ctx: Context, rows: int) -> None:
+    """Store.batches: the rows read() gives, same order, in frames of at most ``rows``."""
+    from datetime import UTC, datetime
+
+    import polars as pl
+
+    store = Store(tmp_path / "st", create=True)
+    _ingest(store, ctx, ACCESS)
+    start = datetime(2026, 11, 27, tzinfo=UTC)
+    end = datetime(2026, 11, 28, 12, tzinfo=UTC)
+    for window in ((None, None), (start, end)):
+        frames = list(store.batches("matches", start=window[0], end=window[1], rows=rows))
+        assert all(0 < f.height <= rows for f in frames)
+        assert pl.concat(frames).equals(store.read("matches", start=window[0], end=window[1]))
