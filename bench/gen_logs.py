@@ -68,6 +68,8 @@ CHUNK_ROWS = 500_000
 #: Part of every generated file's name: bump it when a layout changes, so that no benchmark
 #: reuses a file written by an older generator.
 GEN_VERSION = 1
+#: Share of lines that go to an AI service (per cent of traffic, as a proxy sees it).
+AI_SHARE = 0.03
 
 #: The best-known AI hosts, most frequent first; the rest of the catalog's domains follow.
 POPULAR_AI = [
@@ -607,9 +609,11 @@ class Generated:
     seconds: float
 
 
-def default_path(fmt: str, lines: int, seed: int = 7) -> Path:
-    """``bench/out/<format>_<lines>_s<seed>_v<generator version>.log``."""
-    return OUT / f"{fmt}_{lines}_s{seed}_v{GEN_VERSION}.log"
+def default_path(fmt: str, lines: int, seed: int = 7, ai_share: float = AI_SHARE) -> Path:
+    """``bench/out/<format>_<lines>_s<seed>_v<generator version>.log`` (``_ai<share>``
+    before ``.log`` when the AI share is not the default)."""
+    share = "" if ai_share == AI_SHARE else f"_ai{ai_share:g}"
+    return OUT / f"{fmt}_{lines}_s{seed}_v{GEN_VERSION}{share}.log"
 
 
 def _write_text(fh: IO[bytes], text: str) -> int:
@@ -626,7 +630,7 @@ def generate(
     seed: int = 7,
     users: int = 5000,
     hosts: int = 50_000,
-    ai_share: float = 0.03,
+    ai_share: float = AI_SHARE,
 ) -> Generated:
     """Write ``fmt`` data to ``out``: ``lines`` lines in all, header lines included."""
     if fmt not in LAYOUTS:
@@ -657,12 +661,14 @@ def generate(
     return Generated(out, written, out.stat().st_size, time.perf_counter() - t0)
 
 
-def ensure(fmt: str, lines: int, *, seed: int = 7, regen: bool = False) -> Path:
-    """The generated file for (fmt, lines, seed), written first when missing."""
-    path = default_path(fmt, lines, seed)
+def ensure(
+    fmt: str, lines: int, *, seed: int = 7, regen: bool = False, ai_share: float = AI_SHARE
+) -> Path:
+    """The generated file for (fmt, lines, seed, AI share), written first when missing."""
+    path = default_path(fmt, lines, seed, ai_share)
     if regen or not path.exists():
         print(f"generating {lines:,} {fmt} lines -> {path}", file=sys.stderr)
-        g = generate(fmt, lines, path, seed=seed)
+        g = generate(fmt, lines, path, seed=seed, ai_share=ai_share)
         print(f"  {g.bytes / 1e6:,.1f} MB in {g.seconds:.1f} s", file=sys.stderr)
     return path
 
@@ -698,6 +704,9 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=None, help="File (one format only).")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument(
+        "--ai-share", type=float, default=AI_SHARE, help="Share of AI-service lines (0.03)."
+    )
+    parser.add_argument(
         "--check", action="store_true", help="Scan each file: must be 0 rejects, right format."
     )
     args = parser.parse_args()
@@ -706,8 +715,8 @@ def main() -> None:
         parser.error("--out names one file: use it with a single --format")
     failed = False
     for fmt in fmts:
-        path = args.out or default_path(fmt, args.lines, args.seed)
-        g = generate(fmt, args.lines, path, seed=args.seed)
+        path = args.out or default_path(fmt, args.lines, args.seed, args.ai_share)
+        g = generate(fmt, args.lines, path, seed=args.seed, ai_share=args.ai_share)
         print(
             f"{fmt:<10} {g.lines:>12,} lines {g.bytes / 1e6:>9,.1f} MB "
             f"{g.seconds:>6.1f} s  ({g.lines / g.seconds:,.0f} lines/s)  {path}"

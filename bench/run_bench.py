@@ -32,7 +32,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from ceiling import line_read, warm  # noqa: E402
-from gen_logs import FORMATS, ensure  # noqa: E402
+from gen_logs import AI_SHARE, FORMATS, ensure  # noqa: E402
 
 #: Runs the command in argv, then prints its wall time, CPU time and peak RSS as JSON.
 #: A separate interpreter per run, so RUSAGE_CHILDREN holds that one scan only.
@@ -192,6 +192,12 @@ def main() -> None:
     )
     parser.add_argument("--file", type=Path, action="append", help="Existing file(s) instead.")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--ai-share",
+        type=float,
+        default=AI_SHARE,
+        help="Share of AI-service lines in generated files (0.03; 1.0: every line matches).",
+    )
     parser.add_argument("--table", action="store_true", help="Print a Markdown table.")
     parser.add_argument("--regen", action="store_true", help="Write the generated files again.")
     parser.add_argument(
@@ -201,7 +207,7 @@ def main() -> None:
     if args.file and args.lines:
         parser.error("use either --file or --lines")
     paths = args.file or [
-        ensure(args.format, n, seed=args.seed, regen=args.regen)
+        ensure(args.format, n, seed=args.seed, regen=args.regen, ai_share=args.ai_share)
         for n in (args.lines or [1_000_000])
     ]
     runs = []
