@@ -73,13 +73,15 @@ def _squid_files(tmp_path: Path, count: int) -> list[Path]:
 def test_small_files_in_parallel_come_out_in_file_order(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, in_flight: int
 ) -> None:
-    """Several small files at a time: outcomes, rejects and coverage as if one by one."""
+    """Several small files at a time: outcomes, rejects, matched rows and coverage as if one
+    by one."""
     monkeypatch.setattr(pipeline, "FILES_IN_FLIGHT", in_flight)
     ctx = build_context(
         load_catalog(), directory=None, subnets=None, policy=None, as_of=date(2026, 11, 30)
     )
     paths = _squid_files(tmp_path, 7)
     rejects: list[pl.DataFrame] = []
+    matches: list[pl.DataFrame] = []
     coverage = Coverage()
     seen: list[str] = []
     outcomes = list(
@@ -88,7 +90,7 @@ def test_small_files_in_parallel_come_out_in_file_order(
             ctx,
             coverage,
             on_rejects=rejects.append,
-            on_matches=lambda _: None,
+            on_matches=matches.append,
             progress=seen.append,
         )
     )
@@ -96,26 +98,6 @@ def test_small_files_in_parallel_come_out_in_file_order(
     assert [o.report.events for o in outcomes] == [3 + f for f in range(7)]
     assert [o.report.matched for o in outcomes] == [3 + f for f in range(7)]
     assert [r["source_file"][0] for r in rejects] == [str(p) for p in paths]
+    rows = pl.concat(matches).select("source_file", "source_line").rows()
+    assert rows == [(str(p), n) for f, p in enumerate(paths) for n in [1, *range(3, 5 + f)]]
     assert coverage.counts["squid_native"]["_n"] == sum(3 + f for f in range(7))
-
-
-@pytest.mark.parametrize("in_flight", [1, 3])
-def test_matches_sink_gets_batches_in_file_order(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, in_flight: int
-) -> None:
-    """With on_matches, enriched rows reach the sink in file then line order, none kept."""
-    monkeypatch.setattr(pipeline, "FILES_IN_FLIGHT", in_flight)
-    ctx = build_context(
-        load_catalog(), directory=None, subnets=None, policy=None, as_of=date(2026, 11, 30)
-    )
-    paths = _squid_files(tmp_path, 7)
-    got: list[pl.DataFrame] = []
-    outcomes = list(
-        pipeline.process_files(
-            paths, ctx, Coverage(), on_rejects=lambda _: None, on_matches=got.append
-        )
-    )
-    assert [o.report.matched for o in outcomes] == [3 + f for f in range(7)]
-    rows = pl.concat(got).select("source_file", "source_line").rows()
-    expected = [(str(p), line) for f, p in enumerate(paths) for line in [1, *range(3, 5 + f)]]
-    assert rows == expected
