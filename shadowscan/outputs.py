@@ -93,9 +93,13 @@ def write_outputs(
     writer = evidence.written or MatchesWriter(
         out / "matches.parquet", pseudonym_key=facts.pseudonym_key
     )
-    for frame in evidence.matches:
-        writer.write(frame)
-    matched = writer.finish()
+    try:
+        for frame in evidence.matches:
+            writer.write(frame)
+        matched = writer.finish()
+    except BaseException:
+        writer.abandon()  # no half-written matches.parquet
+        raise
     pol = ctx.policy
     outliers = upload_outliers(matched, pol.behaviour)
 
