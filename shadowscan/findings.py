@@ -138,21 +138,30 @@ def upload_outliers(matches: Frame, b: Behaviour | None = None) -> pl.DataFrame:
     ``outlier_min_mb`` MB). Sorted by department, then bytes (largest first).
     """
     b = b or Behaviour()
-    per_user = (
+    rows = (
         matches.lazy()
         .filter(pl.col("bytes_out").is_not_null() & (pl.col("department") != UNATTRIBUTED))
         .with_columns(user_key(pl.col("user"), pl.col("person")).alias("_who"))
         .filter(pl.col("_who").is_not_null())
-        .group_by("department", "_who")
-        .agg(
-            pl.col("bytes_out").sum(),
-            pl.col("service_id").unique().sort().str.join(",").alias("services"),
-            pl.len().alias("events"),
-        )
+    )
+    keys = ["department", "_who"]
+    per_user = (
+        rows.group_by(keys)
+        .agg(pl.col("bytes_out").sum(), pl.len().alias("events"))
         .collect(engine="streaming")
     )
     if per_user.is_empty():
         return pl.DataFrame(schema=OUTLIER_SCHEMA)
+    # Apart, from the distinct triples: a list aggregation in the group-by above would make
+    # polars hold every row.
+    services = (
+        rows.select(*keys, "service_id")
+        .unique()
+        .collect(engine="streaming")
+        .group_by(keys)
+        .agg(pl.col("service_id").sort().str.join(",").alias("services"))
+    )
+    per_user = per_user.join(services, on=keys, how="left")
     per_user = per_user.with_columns(
         pl.col("bytes_out").median().over("department").alias("department_median"),
         pl.len().over("department").alias("department_users"),
