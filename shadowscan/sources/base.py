@@ -185,6 +185,8 @@ def _normalise_hosts(out: pl.DataFrame) -> pl.DataFrame:
     )
     rest = distinct.filter(~pl.col("_clean")).select("host", normalize_host(host).alias("_host"))
     table = pl.concat([done, rest]).collect(engine="in-memory")
+    if not table.select(pl.col("host").ne_missing(pl.col("_host")).any()).item():
+        return out  # every host already normalised (DNS names, most proxy chunks): no join
     hosts = out.select("host").join(table, on="host", how="left", maintain_order="left")
     return out.with_columns(hosts["_host"].alias("host"))
 

@@ -152,6 +152,17 @@ def _plain_naive_ts() -> pl.Expr:
     return seconds + pl.duration(milliseconds=clock.str.slice(9).cast(pl.Int64, strict=False))
 
 
+def _name_in_parens(token: pl.Expr) -> pl.Expr:
+    r"""``^\([^)]*\):$`` without a regex: "(", then no ")" until the closing "):" at the end
+    (a byte search and two ends; ")" is ASCII, so byte offsets are exact)."""
+    first_close = token.str.find(")", literal=True)
+    return (
+        token.str.starts_with("(")
+        & token.str.ends_with("):")
+        & (first_close == token.str.len_bytes().cast(pl.Int64) - 2)
+    )
+
+
 def _plain_ok() -> pl.Expr:
     """True where every token of a plain query line is what the full regex would accept."""
     ok = (
@@ -160,7 +171,7 @@ def _plain_ok() -> pl.Expr:
         & (pl.col("_client") == "client")
         & (~pl.col("_at") | pl.col("_t3").str.contains(r"^@0x[0-9a-fA-F]+$"))
         & pl.col("_ipport").str.contains(r"^[0-9A-Fa-f:.]+#\d+$")
-        & pl.col("_paren").str.contains(r"^\([^)]*\):$")
+        & _name_in_parens(pl.col("_paren"))
         & (pl.col("_query") == "query:")
         & (pl.col("_qname").str.len_bytes() > 0)
         & (pl.col("_class").str.len_bytes() > 0)
