@@ -56,8 +56,8 @@ def _match_domains(suffixes: pl.DataFrame, cc: CompiledCatalog) -> pl.DataFrame:
 
 def _match_urls(events: pl.DataFrame, suffixes: pl.DataFrame, cc: CompiledCatalog) -> pl.DataFrame:
     empty = pl.DataFrame(schema={"host": pl.String, "url_path": pl.String, "_url": pl.String})
-    if cc.urls.is_empty():
-        return empty
+    if cc.urls.is_empty() or events["url_path"].null_count() == events.height:
+        return empty  # no rules, or no paths to test them on (DNS, firewall)
     rules = suffixes.join(cc.urls, left_on="suffix", right_on="url_host", how="inner")
     if rules.is_empty():
         return empty
