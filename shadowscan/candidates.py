@@ -67,17 +67,24 @@ SIGNAL_COLUMNS: Final = (
 _HOST: Final = re.compile(r"^(?:\*\.)?[a-z0-9_](?:[a-z0-9_.-]*[a-z0-9_])?$")
 
 
-def signal_rows(unmatched: pl.DataFrame) -> pl.DataFrame:
-    """The unmatched events that carry at least one AI signal, with the signals flagged."""
+def signal_rows(unmatched: pl.DataFrame, *, hosts: pl.Series | None = None) -> pl.DataFrame:
+    """The unmatched events that carry at least one AI signal, with the signals flagged.
+
+    ``hosts``: distinct hosts, when already known (any superset of the rows' hosts).
+    """
     # Host signals are tested once per distinct host (hosts repeat far more than rows),
     # and so are user agents (a few hundred distinct ones per million lines).
-    hosts = unmatched.select(pl.col("host").drop_nulls().unique())
-    hosts = hosts.with_columns(
+    distinct = (
+        unmatched.select(pl.col("host").drop_nulls().unique())
+        if hosts is None
+        else hosts.cast(pl.String).rename("host").to_frame()
+    )
+    flags = distinct.with_columns(
         pl.col("host").str.contains(MODEL_WORDS).alias("model_words"),
         pl.col("host").str.ends_with(".ai").alias("ai_tld"),
     )
-    worded = hosts.filter("model_words")["host"].implode()
-    flagged_hosts = hosts.filter(pl.col("model_words") | pl.col("ai_tld"))["host"].implode()
+    worded = flags.filter("model_words")["host"].implode()
+    flagged_hosts = flags.filter(pl.col("model_words") | pl.col("ai_tld"))["host"].implode()
     agents = unmatched.select(pl.col("user_agent").drop_nulls().unique())
     sdk = agents.filter(pl.col("user_agent").str.contains(SDK_AGENT))["user_agent"].implode()
     api_path = pl.col("url_path").str.contains(API_PATH).fill_null(False)

@@ -329,7 +329,8 @@ def _process_chunk(
     events = out.result.events
     if events.is_empty():
         return out
-    annotated = annotate(events, ctx.cc)
+    hosts = out.result.hosts
+    annotated = annotate(events, ctx.cc, hosts=hosts)
     if on_events is not None:
         # Here, in the worker: writing the events (the store's Parquet) is as parallel as
         # parsing them. The sink must be thread-safe and must not depend on call order.
@@ -339,7 +340,7 @@ def _process_chunk(
     if matched.height:
         out.matched_rows = matched.height
         out.matched = compact(matched)
-    signals = signal_rows(annotated.select(SIGNAL_COLUMNS).filter(~hit))
+    signals = signal_rows(annotated.select(SIGNAL_COLUMNS).filter(~hit), hosts=hosts)
     if signals.height:
         out.signals = compact(signals)
     return out

@@ -96,13 +96,19 @@ def _match_user_agents(events: pl.DataFrame, cc: CompiledCatalog) -> pl.DataFram
     return agents.with_columns(expr.alias("_ua")).drop_nulls("_ua")
 
 
-def annotate(events: pl.DataFrame, cc: CompiledCatalog) -> pl.DataFrame:
+def annotate(
+    events: pl.DataFrame, cc: CompiledCatalog, *, hosts: pl.Series | None = None
+) -> pl.DataFrame:
     """``events`` with the match columns added (null where nothing matched).
 
-    Rows keep their order and count.
+    Rows keep their order and count. ``hosts``: the distinct hosts, when already known
+    (any superset of the events' hosts; see ``ParseResult.hosts``).
     """
-    hosts = events.select(pl.col("host").drop_nulls().unique())
-    suffixes = host_suffixes(hosts)
+    if hosts is None:
+        distinct = events.select(pl.col("host").drop_nulls().unique())
+    else:
+        distinct = hosts.cast(pl.String).rename("host").to_frame()
+    suffixes = host_suffixes(distinct)
     dom = _match_domains(suffixes, cc)
     url = _match_urls(events, suffixes, cc)
     ua = _match_user_agents(events, cc)

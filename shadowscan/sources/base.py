@@ -35,6 +35,10 @@ class ParseResult:
     events: pl.DataFrame
     rejects: pl.DataFrame
     skipped: int
+    #: The distinct normalised hosts of the chunk, when the parser computed them (a
+    #: superset of the events' hosts: rejected lines' hosts may be in it). Matching and
+    #: candidate signals work on distinct hosts and reuse it instead of finding them again.
+    hosts: pl.Series | None = None
 
 
 class LogParser(ABC):
@@ -101,7 +105,7 @@ class LogParser(ABC):
             .with_columns((pl.col(SKIP).fill_null(False) | blank).alias(SKIP))
             .collect()
         )
-        out = _normalise_hosts(out)
+        out, hosts = _normalise_hosts(out)
         if self.requires_host:
             out = out.with_columns(
                 pl.when(pl.col(REASON).is_null() & pl.col("host").is_null())
@@ -128,7 +132,7 @@ class LogParser(ABC):
             ),
             REJECT_SCHEMA,
         )
-        return ParseResult(events=events, rejects=rejects, skipped=skipped)
+        return ParseResult(events=events, rejects=rejects, skipped=skipped, hosts=hosts)
 
     # Helpers shared by the parsers -------------------------------------------------------
 
@@ -163,10 +167,11 @@ class YearlessSyslogParser(LogParser):
         return bsd_syslog_ts(stamp, self.reference, tz=self.tz)
 
 
-def _normalise_hosts(out: pl.DataFrame) -> pl.DataFrame:
-    """Normalise ``host`` once per distinct value (hosts repeat far more than rows vary)."""
+def _normalise_hosts(out: pl.DataFrame) -> tuple[pl.DataFrame, pl.Series | None]:
+    """Normalise ``host`` once per distinct value (hosts repeat far more than rows vary);
+    also give the distinct normalised hosts (None when there is no host column)."""
     if "host" not in out.columns:
-        return out
+        return out, None
     # Most hosts are already clean (lower case, no scheme/path/userinfo, at most a port):
     # for those normalize_host only drops the port, so one regex test (no capture) decides
     # and the chain of normalising expressions runs on the rest alone.
@@ -185,10 +190,12 @@ def _normalise_hosts(out: pl.DataFrame) -> pl.DataFrame:
     )
     rest = distinct.filter(~pl.col("_clean")).select("host", normalize_host(host).alias("_host"))
     table = pl.concat([done, rest]).collect(engine="in-memory")
+    normal = table["_host"].drop_nulls().unique().rename("host")
     if not table.select(pl.col("host").ne_missing(pl.col("_host")).any()).item():
-        return out  # every host already normalised (DNS names, most proxy chunks): no join
+        # Every host already normalised (DNS names, most proxy chunks): no join.
+        return out, normal
     hosts = out.select("host").join(table, on="host", how="left", maintain_order="left")
-    return out.with_columns(hosts["_host"].alias("host"))
+    return out.with_columns(hosts["_host"].alias("host")), normal
 
 
 def epoch_to_utc(seconds: pl.Expr) -> pl.Expr:

@@ -357,7 +357,9 @@ class CustomParser(LogParser):
         """Parse as any format, then stamp the mapping's ``source`` on the events."""
         result = super().parse(lines)
         events = result.events.with_columns(pl.lit(self.spec.source).alias("source"))
-        return ParseResult(events=events, rejects=result.rejects, skipped=result.skipped)
+        return ParseResult(
+            events=events, rejects=result.rejects, skipped=result.skipped, hosts=result.hosts
+        )
 
     def _values(self) -> tuple[dict[str, pl.Expr], pl.Expr, list[tuple[pl.Expr, str]]]:
         """One expression per mapped name, the timestamp text, and shape checks."""

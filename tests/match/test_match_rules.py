@@ -6,7 +6,10 @@ from typing import Any
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from shadowscan.candidates import SIGNAL_COLUMNS, signal_rows
 from shadowscan.match.compile import CompiledCatalog
 from shadowscan.match.lookup import match_inputs
 from shadowscan.match.matcher import annotate
@@ -144,3 +147,36 @@ def test_annotate_of_no_events_is_empty(bundled_cc: CompiledCatalog) -> None:
     """An empty events frame gives an empty frame with the match columns."""
     out = annotate(conform(pl.DataFrame(), EVENT_SCHEMA), bundled_cc)
     assert (out.height, out.columns) == (0, EVENT_COLUMNS + list(MATCH_EXTRA_SCHEMA))
+
+
+_HOSTS = st.sampled_from(
+    [
+        "api.openai.com",
+        "chatgpt.com",
+        "huggingface.co",
+        "llm.corp.example",
+        "nothing.test",
+        "x.ai",
+        "claude.ai",
+    ]
+)
+
+
+@settings(max_examples=60, deadline=None, database=None)
+@given(
+    hosts=st.lists(st.none() | _HOSTS, min_size=1, max_size=12),
+    paths=st.lists(st.none() | st.sampled_from(["/chat/x", "/v1/chat/completions"]), max_size=12),
+    extra=st.lists(_HOSTS, max_size=3),
+)
+def test_known_distinct_hosts_change_nothing(
+    hosts: list[str | None], paths: list[str | None], extra: list[str], bundled_cc: CompiledCatalog
+) -> None:
+    """annotate and signal_rows given the distinct hosts (any superset, as a parser gives
+    them) equal annotate and signal_rows finding them on their own."""
+    url_paths = (paths + [None] * len(hosts))[: len(hosts)]
+    events = _events(host=hosts, url_path=url_paths)
+    known = pl.Series("h", [h for h in hosts if h is not None] + extra).unique()
+    found = annotate(events, bundled_cc)
+    assert annotate(events, bundled_cc, hosts=known).equals(found)
+    unmatched = found.filter(pl.col("service_id").is_null()).select(SIGNAL_COLUMNS)
+    assert signal_rows(unmatched, hosts=known).equals(signal_rows(unmatched))

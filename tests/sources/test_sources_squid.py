@@ -235,4 +235,7 @@ def test_host_fast_path_equals_normalize_host(hosts: list[str]) -> None:
     """Hosts normalised on distinct values (clean ones by one regex) equal normalize_host."""
     frame = pl.DataFrame({"host": hosts}, schema={"host": pl.String})
     expected = frame.select(normalize_host(pl.col("host")))["host"].to_list()
-    assert _normalise_hosts(frame)["host"].to_list() == expected
+    out, distinct = _normalise_hosts(frame)
+    assert out["host"].to_list() == expected
+    assert distinct is not None
+    assert sorted(distinct.to_list()) == sorted({h for h in expected if h is not None})
