@@ -223,3 +223,18 @@ def test_root_url_rule_on_general_purpose_host_is_refused() -> None:
     folder = SIGNATURES / "general_purpose_url_root"
     with pytest.raises(CatalogError, match=f"^{re.escape(str(folder / 'services.yaml'))}:3: "):
         load_catalog(folder)
+
+
+def test_pattern_polars_cannot_compile_is_named(tmp_path: Path) -> None:
+    """RE2 accepts ``\\C`` but polars' regex engine does not: that pattern alone is the
+    error (all patterns are tried in one call first, then one by one to name it)."""
+    text = (SIGNATURES / "ua_lookahead" / "services.yaml").read_text(encoding="utf-8")
+    good = text.split("services:\n", 1)[1].replace("(?=x)AlphaBot", "BetaBot/1")
+    good = good.replace("id: alpha", "id: beta").replace("name: Alpha", "name: Beta")
+    good = good.replace("alpha.example", "beta.example")
+    (tmp_path / "services.yaml").write_text(
+        text.replace("(?=x)AlphaBot", "AlphaBot\\C") + good, encoding="utf-8"
+    )
+    _, issues, _ = lint_catalog(tmp_path)
+    errors = [(i.code, i.line, i.message.split(": ")[0]) for i in issues if i.severity == "error"]
+    assert errors == [("bad-pattern", 3, "user_agents pattern 'AlphaBot\\\\C'")]
