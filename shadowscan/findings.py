@@ -105,29 +105,59 @@ def with_counted(matches: pl.LazyFrame, window_s: int) -> pl.LazyFrame:
     if window_s <= 0:
         return matches.with_columns(pl.lit(True).alias("_counted"))
     client = pl.coalesce(pl.col("src_ip"), pl.col("user"), pl.lit(""))
-    # The DNS rows alone, a few columns of them, in time order (sorting every matched row
-    # with all its columns cost several times their size in memory). Their flags join
-    # back by row number; the other rows count.
-    prev = pl.col("ts").shift(1).over(["department", "service_id", "_c"])
-    # A first query (no previous one) has no gap: it counts.
-    gap_us = (pl.col("ts") - prev).dt.total_microseconds().fill_null(window_s * 1_000_000 + 1)
+    # The DNS rows alone, a few columns of them (sorting every matched row with all its
+    # columns cost several times their size in memory); the keys as categoricals (4 bytes
+    # a row instead of the strings). Their flags join back by row number; the rest count.
     numbered = matches.with_row_index("_i")
-    # Keys as categoricals: 4 bytes a row each instead of the strings.
-    keys = [pl.col(c).cast(pl.Categorical) for c in ("department", "service_id")]
-    flags = (
+    dns = (
         numbered.filter(pl.col("source") == "dns")
-        .select("_i", *keys, client.cast(pl.Categorical).alias("_c"), "ts")
+        .select(
+            "_i",
+            *[pl.col(c).fill_null("").cast(pl.Categorical) for c in _WINDOW_KEYS[:2]],
+            client.cast(pl.Categorical).alias(_WINDOW_KEYS[2]),
+            "ts",
+        )
         .sort("ts", maintain_order=True)
-        .select("_i", (gap_us > window_s * 1_000_000).alias("_counted"))
         .collect()
     )
-    if flags.is_empty():
+    if dns.is_empty():
         return matches.with_columns(pl.lit(True).alias("_counted"))
+    # A first query (no previous one) has no gap: it counts.
+    gap_us = (pl.col("ts") - pl.col("_prev")).dt.total_microseconds()
+    flags = _previous_query(dns).select(
+        "_i", (gap_us.fill_null(window_s * 1_000_000 + 1) > window_s * 1_000_000).alias("_counted")
+    )
     return (
         numbered.join(flags.lazy(), on="_i", how="left", maintain_order="left")
         .with_columns(pl.col("_counted").fill_null(True))
         .drop("_i")
     )
+
+
+#: What makes queries repeats of each other: department, service and client.
+_WINDOW_KEYS = ("department", "service_id", "_c")
+
+
+def _previous_query(dns: pl.DataFrame, *, pack: bool = True) -> pl.DataFrame:
+    """``_i``, ``ts`` and ``_prev``: the time of the same key's previous query; ``dns`` in
+    time order (ties in row order).
+
+    The three categorical keys are packed into one integer when their codes fit in 64 bits:
+    a stable sort by that key puts each key's queries together, still in time order, so
+    the previous row is the previous query (a window ``shift().over(keys)`` costs per
+    group: 221 ms against 15 ms for 300k DNS rows of 10M BIND9 lines). Otherwise (or
+    with ``pack=False``) that window.
+    """
+    codes = [pl.col(c).to_physical().cast(pl.UInt64).fill_null(0) for c in _WINDOW_KEYS]
+    maxima = dns.select([code.max().alias(c) for code, c in zip(codes, _WINDOW_KEYS, strict=True)])
+    bits = [max(int(v or 0).bit_length(), 1) for v in maxima.row(0)]
+    if not pack or sum(bits) > 64:
+        previous = pl.col("ts").shift(1).over(_WINDOW_KEYS)
+        return dns.select("_i", "ts", previous.alias("_prev"))
+    key = codes[0] * (1 << (bits[1] + bits[2])) + codes[1] * (1 << bits[2]) + codes[2]
+    ordered = dns.select("_i", "ts", key.alias("_k")).sort("_k", maintain_order=True)
+    same = pl.col("_k") == pl.col("_k").shift(1)
+    return ordered.select("_i", "ts", pl.when(same).then(pl.col("ts").shift(1)).alias("_prev"))
 
 
 def upload_outliers(matches: Frame, b: Behaviour | None = None) -> pl.DataFrame:

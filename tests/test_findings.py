@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
 from helpers import matches, ts
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from shadowscan import findings
 from shadowscan.catalog import Catalog, load_catalog
-from shadowscan.findings import Behaviour, RiskWeights, aggregate
+from shadowscan.findings import Behaviour, RiskWeights, aggregate, with_counted
 
 
 @pytest.fixture(scope="module")
@@ -241,3 +245,61 @@ def test_lazy_matches_aggregate_as_in_memory(catalog: Catalog, tmp_path: Path) -
     assert eager.height > 4
     assert lazy.equals(eager)
     assert set(eager["sources"]) >= {"dns,firewall,proxy"}
+
+
+def _reference_counted(rows: list[dict[str, Any]], window_s: int) -> list[bool]:
+    """The DNS repeat rule in plain Python: per (department, service, client), in time
+    order (ties in row order), a query counts when more than window_s after the previous."""
+    last: dict[tuple[Any, ...], datetime] = {}
+    out = [True] * len(rows)
+    order = sorted(range(len(rows)), key=lambda i: (rows[i]["ts"], i))
+    for i in order:
+        r = rows[i]
+        if r["source"] != "dns":
+            continue
+        key = (r["department"], r["service_id"], r["src_ip"] or r["user"] or "")
+        prev = last.get(key)
+        out[i] = prev is None or (r["ts"] - prev).total_seconds() > window_s
+        last[key] = r["ts"]
+    return out
+
+
+@settings(max_examples=80, deadline=None, database=None)
+@given(
+    drawn=st.lists(
+        st.tuples(
+            st.sampled_from(["dns", "dns", "proxy"]),
+            st.sampled_from(["Legal", "Sales"]),
+            st.sampled_from(["chatgpt", "claude"]),
+            st.sampled_from(["10.0.0.1", "10.0.0.2", None]),
+            st.sampled_from(["alice", None]),
+            st.integers(0, 300),
+        ),
+        max_size=40,
+    ),
+    window_s=st.sampled_from([0, 30, 60]),
+)
+def test_dns_window_equals_the_rule(drawn: list[tuple[Any, ...]], window_s: int) -> None:
+    """with_counted equals the rule written out; the packed-key sort equals the window."""
+    t0 = ts("2026-11-26 09:00")
+    rows = [
+        {
+            "source": src,
+            "department": dept,
+            "service_id": sid,
+            "src_ip": ip,
+            "user": user,
+            "ts": t0 + timedelta(seconds=sec),
+        }
+        for src, dept, sid, ip, user, sec in drawn
+    ]
+    got = with_counted(matches(rows).lazy(), window_s).collect()["_counted"].to_list()
+    expected = [True] * len(rows) if window_s == 0 else _reference_counted(rows, window_s)
+    assert got == expected
+    client = pl.coalesce("src_ip", "user", pl.lit("")).cast(pl.Categorical).alias("_c")
+    dns = matches(rows).with_row_index("_i").filter(pl.col("source") == "dns")
+    dns = dns.select(
+        "_i", pl.col("department", "service_id").cast(pl.Categorical), client, "ts"
+    ).sort("ts", maintain_order=True)  # as with_counted hands it over
+    packed = findings._previous_query(dns).sort("_i")
+    assert packed.equals(findings._previous_query(dns, pack=False).sort("_i"))
