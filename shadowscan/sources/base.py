@@ -172,6 +172,8 @@ def _normalise_hosts(out: pl.DataFrame) -> tuple[pl.DataFrame, pl.Series | None]
     also give the distinct normalised hosts (None when there is no host column)."""
     if "host" not in out.columns:
         return out, None
+    if out.schema["host"] != pl.String:  # all null (e.g. W3C lines with no #Fields: yet)
+        out = out.with_columns(pl.col("host").cast(pl.String))
     # Most hosts are already clean (lower case, no scheme/path/userinfo, at most a port):
     # for those normalize_host only drops the port, so one regex test (no capture) decides
     # and the chain of normalising expressions runs on the rest alone.

@@ -156,3 +156,14 @@ def test_header_without_date_time(tmp_path: Path, parse_file: ParseFile) -> None
 def test_zeek_header_is_not_w3c() -> None:
     """Zeek's ``#fields`` (lower case, tab-separated) is not a W3C directive."""
     assert W3cParser.detect(["#separator \\x09", "#fields\tts\tuid\tid.orig_h"]) == 0.0
+
+
+def test_lines_before_any_fields_header_are_rejected_not_a_crash(
+    tmp_path: Path, parse_file: ParseFile
+) -> None:
+    """--format w3c on a file with no #Fields: line: every line rejected with the reason
+    (the host column is all null then; host normalisation used to fail on it)."""
+    result, stats = parse_file("w3c", write_lines(tmp_path, GOOD, GOOD_2))
+    assert stats.lines == 2
+    assert result.events.height == 0
+    assert result.rejects["reason"].to_list() == ["no #Fields: header before this line"] * 2
