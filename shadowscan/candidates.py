@@ -127,33 +127,56 @@ def drop_ignored(rows: pl.DataFrame, ignore: tuple[str, ...]) -> pl.DataFrame:
     return rows.filter(~hit)
 
 
-def aggregate_candidates(rows: pl.DataFrame) -> pl.DataFrame:
+def aggregate_candidates(rows: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
     """One row per host with its signals, a score, counts and an example, best first.
 
-    ``rows`` come from :func:`signal_rows`, optionally attributed (``department``, ``person``).
+    ``rows`` come from :func:`signal_rows`, optionally attributed (``department``, ``person``);
+    in memory or a lazy scan, read with streaming queries (memory follows the hosts).
     """
-    if rows.is_empty():
-        return pl.DataFrame(schema=CANDIDATE_SCHEMA)
-    if "department" not in rows.columns:
-        rows = rows.with_columns(pl.lit(None, dtype=pl.String).alias("department"))
+    lf = rows.lazy()
+    columns = lf.collect_schema().names()
+    if "department" not in columns:
+        lf = lf.with_columns(pl.lit(None, dtype=pl.String).alias("department"))
     who = pl.col("user").str.to_lowercase().str.replace(r"^[^\\]*\\", "")
-    if "person" in rows.columns:
+    if "person" in columns:
         who = pl.coalesce(pl.col("person"), who)
     method = pl.col("method").str.to_uppercase()
-    per_host = rows.group_by("host").agg(
-        *[pl.col(s).any() for s in _ROW_SIGNALS],
-        pl.len().alias("events"),
-        who.drop_nulls().n_unique().alias("users"),
-        pl.col("src_ip").drop_nulls().n_unique().alias("src_ips"),
-        pl.col("ts").min().alias("first_seen"),
-        pl.col("ts").max().alias("last_seen"),
-        pl.col("url_path").filter(pl.col("api_path")).first().alias("example_path"),
-        pl.col("user_agent").drop_nulls().first().alias("example_user_agent"),
-        pl.col("source").unique().sort().str.join(",").alias("sources"),
-        pl.col("department").drop_nulls().unique().sort().str.join(",").alias("departments"),
-        pl.when(method.is_not_null().any())
-        .then((method == "POST").sum() / method.is_not_null().sum())
-        .alias("post_share"),
+    per_host = (
+        lf.group_by("host")
+        .agg(
+            *[pl.col(s).any() for s in _ROW_SIGNALS],
+            pl.len().alias("events"),
+            who.drop_nulls().n_unique().alias("users"),
+            pl.col("src_ip").drop_nulls().n_unique().alias("src_ips"),
+            pl.col("ts").min().alias("first_seen"),
+            pl.col("ts").max().alias("last_seen"),
+            pl.col("url_path").filter(pl.col("api_path")).first().alias("example_path"),
+            pl.col("user_agent").drop_nulls().first().alias("example_user_agent"),
+            (method == "POST").sum().alias("_posts"),
+            method.is_not_null().sum().alias("_methods"),
+        )
+        .collect(engine="streaming")
+    )
+    if per_host.is_empty():
+        return pl.DataFrame(schema=CANDIDATE_SCHEMA)
+    # The lists apart, from distinct pairs: a list aggregation in the group-by above would
+    # make polars hold every row.
+    for column, name in (("source", "sources"), ("department", "departments")):
+        listed = (
+            lf.select("host", column)
+            .drop_nulls(column)
+            .unique()
+            .collect(engine="streaming")
+            .group_by("host")
+            .agg(pl.col(column).sort().str.join(",").alias(name))
+        )
+        per_host = per_host.join(listed, on="host", how="left").with_columns(
+            pl.col(name).fill_null("")
+        )
+    per_host = per_host.with_columns(
+        pl.when(pl.col("_methods") > 0)
+        .then(pl.col("_posts") / pl.col("_methods"))
+        .alias("post_share")
     )
     per_host = per_host.with_columns(
         (pl.col("ai_tld") & (pl.col("post_share").fill_null(0) >= POST_HEAVY)).alias("post_heavy")

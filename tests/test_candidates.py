@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
+import polars as pl
 import pytest
 from helpers import events, ts
 
@@ -124,3 +126,40 @@ def test_bad_ignore_line_names_its_line(tmp_path: Path) -> None:
     path.write_text("ok.example\nhttps://x.ai/\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"ignore.txt:2: 'https://x.ai/' is not a host name"):
         load_ignore(path)
+
+
+def test_lazy_rows_aggregate_as_in_memory(tmp_path: Path) -> None:
+    """Candidates from a scan of the signal rows equal those from the frame (lists, users,
+    examples, POST share), and both equal the frame's own aggregation."""
+    rows = pl.DataFrame(
+        {
+            "host": ["llm.a.example", "llm.a.example", "x.ai", "x.ai", "llm.a.example"],
+            "ts": [datetime(2026, 11, 26, h, tzinfo=UTC) for h in (1, 2, 3, 4, 5)],
+            "user": ["CORP\\Alice", "bob", None, "carol", "alice"],
+            "src_ip": ["10.0.0.1", "10.0.0.2", "10.0.0.3", None, "10.0.0.1"],
+            "url_path": ["/v1/chat/completions", "/x", None, "/v1/messages", "/v1/models"],
+            "method": ["post", "GET", None, "POST", "POST"],
+            "user_agent": [None, "OpenAI/Python 1.0", None, None, "curl/8"],
+            "source": ["proxy", "dns", "proxy", "proxy", "firewall"],
+            "api_path": [True, False, False, True, False],
+            "sdk_user_agent": [False, True, False, False, False],
+            "model_words": [True, True, False, False, True],
+            "ai_tld": [False, False, True, True, False],
+            "department": ["Legal", None, None, "Sales", "HR"],
+        }
+    )
+    rows.write_parquet(tmp_path / "signals.parquet")
+    eager = aggregate_candidates(rows)
+    lazy = aggregate_candidates(pl.scan_parquet(tmp_path / "signals.parquet"))
+    assert lazy.equals(eager)
+    first = eager.row(0, named=True)
+    assert (first["host"], first["sources"], first["departments"]) == (
+        "llm.a.example",
+        "dns,firewall,proxy",
+        "HR,Legal",
+    )
+    assert (first["users"], first["example_path"], first["post_share"]) == (
+        2,
+        "/v1/chat/completions",
+        round(2 / 3, 3),
+    )
