@@ -200,7 +200,8 @@ def store_evidence(
 ) -> Evidence:
     """Matches and candidate signals of a time window, re-enriched with ``ctx`` when given.
 
-    The matches come batch by batch, as the report stage writes them (never all at once).
+    Matches and signals come batch by batch, as the report stage reads them (never all at
+    once).
     """
 
     def matches() -> Iterator[pl.DataFrame]:
@@ -210,10 +211,9 @@ def store_evidence(
             else:
                 yield enrich(frame.drop([c for c in ENRICH_SCHEMA if c in frame.columns]), ctx)
 
-    signals = store.read("signals", start=start, end=end)
     return Evidence(
         matches=matches(),
-        signals=[signals] if signals.height else [],
+        signals=store.batches("signals", start=start, end=end),
         coverage=_coverage(store, start, end),
     )
 

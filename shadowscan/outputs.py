@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -26,6 +26,7 @@ from shadowscan.privacy import board_findings
 from shadowscan.report.files import write_private_text
 from shadowscan.report.html import daily_usage, write_report
 from shadowscan.report.matches import MatchesWriter
+from shadowscan.report.spool import Spool
 from shadowscan.report.tables import write_csv, write_parquet
 from shadowscan.schema import CANDIDATE_SCHEMA, FINDING_SCHEMA, conform
 from shadowscan.trends import compare, new_services
@@ -41,7 +42,11 @@ class Evidence:
 
     matches: Iterable[pl.DataFrame] = field(default_factory=list)
     written: MatchesWriter | None = None
-    signals: list[pl.DataFrame] = field(default_factory=list)
+    #: Candidate signal rows, not attributed yet, a batch at a time (a store's window) ...
+    signals: Iterable[pl.DataFrame] = field(default_factory=list)
+    #: ... or already without ignored hosts, attributed and spooled (a scan does it while
+    #: it parses; see :func:`spool_signals`).
+    signals_spooled: Spool | None = None
     reports: list[FileReport] = field(default_factory=list)
     coverage: dict[str, dict[str, float]] = field(default_factory=dict)
 
@@ -114,14 +119,17 @@ def write_outputs(
         pseudonymized=facts.pseudonym_key is not None,
         min_cell_users=facts.min_cell_users,
     )
-    signals = [s for s in evidence.signals if s.height]
-    candidates = (
-        aggregate_candidates(
-            _attributed(drop_ignored(pl.concat(signals), facts.candidate_ignore), ctx)
-        )
-        if signals
-        else pl.DataFrame(schema=CANDIDATE_SCHEMA)
-    )
+    if evidence.signals_spooled is not None:
+        candidates = _aggregated(evidence.signals_spooled)
+    else:
+        spool = Spool(out / ".candidate-signals.parquet")
+        try:
+            sink = spool_signals(spool, ctx, facts.candidate_ignore)
+            for batch in evidence.signals:
+                sink(batch)
+            candidates = _aggregated(spool)
+        finally:
+            spool.remove()
     summary = _summary(facts, catalog, ctx, evidence, matched, findings, candidates)
     write_csv(findings, out / "findings.csv")
     write_parquet(findings, out / "findings.parquet")
@@ -151,11 +159,25 @@ def write_outputs(
     return ScanResult(findings=findings, candidates=candidates, summary=summary, out=out)
 
 
-def _attributed(signals: pl.DataFrame, ctx: Context) -> pl.DataFrame:
-    """Candidate signal rows with department and person, like matches."""
-    if signals.is_empty():
-        return signals
-    return attribute(signals, ctx.directory, ctx.subnets, ctx.leases)
+def spool_signals(
+    spool: Spool, ctx: Context, ignore: tuple[str, ...]
+) -> Callable[[pl.DataFrame], None]:
+    """A sink for candidate signal rows: each batch without ignored hosts, attributed
+    (department, person, like matches), appended to ``spool``; no stage holds them all."""
+
+    def sink(batch: pl.DataFrame) -> None:
+        kept = drop_ignored(batch, ignore)
+        if kept.height:
+            spool.write(attribute(kept, ctx.directory, ctx.subnets, ctx.leases))
+
+    return sink
+
+
+def _aggregated(spool: Spool) -> pl.DataFrame:
+    """Candidates from the spooled signal rows, with streaming queries."""
+    if not spool.close():
+        return pl.DataFrame(schema=CANDIDATE_SCHEMA)
+    return aggregate_candidates(spool.scan())
 
 
 def _summary(

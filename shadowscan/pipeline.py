@@ -154,12 +154,13 @@ class FileSlice:
 
 @dataclass
 class FileOutcome:
-    """What one file gave: its books, enriched matches and candidate signal rows."""
+    """What one file gave: its books (its rows went to the sinks)."""
 
     report: FileReport
     #: Where enriched matched batches go, in file order (they are not kept here).
     on_matches: Sink
-    signals: list[pl.DataFrame] = field(default_factory=list)
+    #: Where each chunk's candidate signal rows go, in file order.
+    on_signals: Sink
     #: Matched rows not enriched yet (see :func:`_enrich_pending`).
     pending: list[pl.DataFrame] = field(default_factory=list)
 
@@ -171,6 +172,7 @@ def process_file(
     *,
     on_rejects: Sink,
     on_matches: Sink,
+    on_signals: Sink,
     on_events: Sink | None = None,
     log_format: str | None = None,
     tz: str = "UTC",
@@ -180,12 +182,13 @@ def process_file(
 ) -> FileOutcome:
     """Parse, match and enrich one file; hand rejects (and events, matches) to the sinks.
 
-    ``on_rejects`` and ``on_matches`` (enriched matched rows, in batches of
-    ``ENRICH_BATCH_ROWS``) are called in file order from this thread; ``on_events`` (the
-    annotated events of each chunk) from the worker threads, several chunks at a time.
+    ``on_rejects``, ``on_matches`` (enriched matched rows, in batches of
+    ``ENRICH_BATCH_ROWS``) and ``on_signals`` (a chunk's candidate signal rows) are called
+    in file order from this thread; ``on_events`` (the annotated events of each chunk) from
+    the worker threads, several chunks at a time.
     """
     report = FileReport(path=str(path), format="unknown")
-    outcome = FileOutcome(report, on_matches=on_matches)
+    outcome = FileOutcome(report, on_matches=on_matches, on_signals=on_signals)
     try:
         report.compression = compression_of(path)
         head = read_head(path)
@@ -250,28 +253,28 @@ def process_files(
     *,
     on_rejects: Sink,
     on_matches: Sink,
+    on_signals: Sink,
     progress: Callable[[str], None] | None = None,
     log_format: str | None = None,
     tz: str = "UTC",
     mapping: Path | None = None,
 ) -> Iterator[FileOutcome]:
-    """:func:`process_file` over several files; outcomes, rejects and matches come in file
-    order.
+    """:func:`process_file` over several files; outcomes and what goes to the sinks come in
+    file order.
 
-    Small files are parsed ``FILES_IN_FLIGHT`` at a time (their rejects and matches held
+    Small files are parsed ``FILES_IN_FLIGHT`` at a time (what they give the sinks held
     until their turn); a large file waits for the small ones before it and is parsed alone.
     """
     run = partial(process_file, ctx=ctx, log_format=log_format, tz=tz, mapping=mapping)
-    pending: deque[tuple[Future[FileOutcome], list[pl.DataFrame], list[pl.DataFrame], Coverage]]
-    pending = deque()
+    sinks = (on_rejects, on_matches, on_signals)
+    pending: deque[tuple[Future[FileOutcome], list[list[pl.DataFrame]], Coverage]] = deque()
 
     def finish() -> FileOutcome:
-        future, rejects, matches, own = pending.popleft()
+        future, held, own = pending.popleft()
         outcome = future.result()
-        for frame in rejects:
-            on_rejects(frame)
-        for frame in matches:
-            on_matches(frame)
+        for sink, frames in zip(sinks, held, strict=True):
+            for frame in frames:
+                sink(frame)
         coverage.merge(own)
         return outcome
 
@@ -282,19 +285,25 @@ def process_files(
             if not _small(path):
                 while pending:
                     yield finish()
-                yield run(path, coverage=coverage, on_rejects=on_rejects, on_matches=on_matches)
+                yield run(
+                    path,
+                    coverage=coverage,
+                    on_rejects=on_rejects,
+                    on_matches=on_matches,
+                    on_signals=on_signals,
+                )
                 continue
-            rejects: list[pl.DataFrame] = []
-            matches: list[pl.DataFrame] = []
+            held: list[list[pl.DataFrame]] = [[], [], []]
             own = Coverage()
             future = pool.submit(
                 run,
                 path,
                 coverage=own,
-                on_rejects=rejects.append,
-                on_matches=matches.append,
+                on_rejects=held[0].append,
+                on_matches=held[1].append,
+                on_signals=held[2].append,
             )
-            pending.append((future, rejects, matches, own))
+            pending.append((future, held, own))
             if len(pending) >= FILES_IN_FLIGHT:
                 yield finish()
         while pending:
@@ -372,7 +381,7 @@ def _take(
         outcome.pending.append(done.matched)
         _enrich_pending(outcome, ctx, final=False)
     if done.signals is not None:
-        outcome.signals.append(done.signals)
+        outcome.on_signals(done.signals)
 
 
 #: Matched rows are enriched (identity and policy joins) in batches of at least this many:

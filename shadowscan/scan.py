@@ -21,11 +21,12 @@ from shadowscan.candidates import load_ignore
 from shadowscan.catalog import load_catalog
 from shadowscan.discover import discover
 from shadowscan.errors import InputError
-from shadowscan.outputs import Evidence, RunFacts, ScanResult, write_outputs
+from shadowscan.outputs import Evidence, RunFacts, ScanResult, spool_signals, write_outputs
 from shadowscan.pipeline import Coverage, build_context, process_files
 from shadowscan.privacy import redact_rejects
 from shadowscan.report.files import make_private_dir, open_private
 from shadowscan.report.matches import MatchesWriter
+from shadowscan.report.spool import Spool
 from shadowscan.report.tables import append_csv
 from shadowscan.schema import REJECT_SCHEMA
 from shadowscan.sources import REGISTRY
@@ -85,7 +86,10 @@ def run_scan(opts: ScanOptions, *, progress: Callable[[str], None] | None = None
     # Matched rows go to matches.parquet batch by batch as they are enriched: the run
     # never holds them all (the report stage reads the file back lazily).
     matches = MatchesWriter(opts.out / "matches.parquet", pseudonym_key=opts.pseudonym_key)
-    evidence = Evidence(written=matches)
+    # Candidate signal rows likewise, attributed as they come, to a temporary file the
+    # report stage aggregates.
+    signals = Spool(opts.out / ".candidate-signals.parquet")
+    evidence = Evidence(written=matches, signals_spooled=signals)
     try:
         with open_private(opts.out / "rejects.csv") as rejects_fh:
             append_csv(pl.DataFrame(schema=REJECT_SCHEMA), rejects_fh, header=True)
@@ -101,15 +105,16 @@ def run_scan(opts: ScanOptions, *, progress: Callable[[str], None] | None = None
                 coverage,
                 on_rejects=write_rejects,
                 on_matches=matches.write,
+                on_signals=spool_signals(signals, ctx, ignore),
                 progress=progress,
                 log_format=opts.format,
                 tz=opts.tz,
                 mapping=opts.mapping,
             ):
                 evidence.reports.append(outcome.report)
-                evidence.signals.extend(outcome.signals)
     except BaseException:
         matches.abandon()  # no half-written matches.parquet
+        signals.remove()
         raise
     evidence.coverage = coverage.shares()
     t_parse = time.perf_counter()
@@ -124,7 +129,10 @@ def run_scan(opts: ScanOptions, *, progress: Callable[[str], None] | None = None
         candidate_ignore=ignore,
     )
     timings = {"setup": round(t_setup - t0, 3), "parse_match": round(t_parse - t_setup, 3)}
-    return write_outputs(
-        opts.out, evidence, catalog=catalog, ctx=ctx, facts=facts, previous=previous,
-        timings=timings,
-    )  # fmt: skip
+    try:
+        return write_outputs(
+            opts.out, evidence, catalog=catalog, ctx=ctx, facts=facts, previous=previous,
+            timings=timings,
+        )  # fmt: skip
+    finally:
+        signals.remove()  # read by now: a temporary file

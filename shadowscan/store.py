@@ -41,7 +41,14 @@ import pyarrow.parquet as pq
 
 from shadowscan.candidates import signal_rows
 from shadowscan.errors import ShadowscanError, StoreLocked
-from shadowscan.pipeline import Context, Coverage, FileReport, FileSlice, process_file
+from shadowscan.pipeline import (
+    ENRICH_BATCH_ROWS,
+    Context,
+    Coverage,
+    FileReport,
+    FileSlice,
+    process_file,
+)
 from shadowscan.schema import (
     EVENT_SCHEMA,
     MATCH_EXTRA_SCHEMA,
@@ -384,6 +391,18 @@ class Store:
                 first = group.select(pl.col("source_line").min()).item()
                 put("matches", f"day={day}/", group.drop("_day"), f"L{first:012d}")
 
+        held: list[pl.DataFrame] = []  # candidate signal rows, published 200k at a time
+
+        def publish_signals() -> None:
+            if held:
+                put("signals", "", pl.concat(held))
+                held.clear()
+
+        def on_signals(signals: pl.DataFrame) -> None:
+            held.append(signals)
+            if sum(f.height for f in held) >= ENRICH_BATCH_ROWS:
+                publish_signals()
+
         outcome = process_file(
             path,
             ctx,
@@ -391,6 +410,7 @@ class Store:
             on_rejects=on_rejects,
             on_events=on_events,
             on_matches=on_matches,
+            on_signals=on_signals,
             log_format=log_format,
             tz=tz,
             mapping=mapping,
@@ -402,9 +422,7 @@ class Store:
             if any(b["sha256"] == sha for b in batches):  # cannot happen (lengths differ)
                 self._drop_staging(staging)
                 return IngestResult(str(path), "skipped", "already ingested")
-        signals = [s for s in outcome.signals if s.height]
-        if signals:
-            put("signals", "", pl.concat(signals))
+        publish_signals()
         report = outcome.report
         if report.format == "unknown":
             self._drop_staging(staging)

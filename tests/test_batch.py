@@ -109,6 +109,7 @@ def test_dated_folder_has_the_scan_outputs(tmp_path: Path) -> None:
     names = sorted(p.name for p in (tmp_path / "reports" / "2026-11-26").iterdir())
     assert {"findings.csv", "findings.parquet", "matches.parquet", "candidates.csv"} <= set(names)
     assert {"rejects.csv", "summary.json", "report.html"} <= set(names)
+    assert [n for n in names if n.startswith(".")] == []  # no temporary file left
 
 
 def test_report_command_rewrites_from_store(tmp_path: Path) -> None:

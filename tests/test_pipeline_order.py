@@ -45,6 +45,7 @@ def test_header_change_is_honoured_across_many_chunks(
         Coverage(),
         on_rejects=seen.append,
         on_matches=lambda _: None,
+        on_signals=lambda _: None,
         on_events=seen.append,
     )
     report = outcome.report
@@ -63,6 +64,10 @@ def _squid_files(tmp_path: Path, count: int) -> list[Path]:
             for i in range(1, 4 + f)
         ]
         lines.insert(1, f"not a squid line of file {f}")
+        lines.append(  # an unknown host that looks like AI: a candidate signal row
+            f"1795651201.000    120 10.0.{f}.9 TCP_MISS/200 512 POST "
+            f"https://llm{f}.corp.example/v1/chat/completions user{f} HIER_DIRECT/203.0.113.9 -"
+        )
         path = tmp_path / f"access{f:02d}.log"
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")
         paths.append(path)
@@ -73,8 +78,8 @@ def _squid_files(tmp_path: Path, count: int) -> list[Path]:
 def test_small_files_in_parallel_come_out_in_file_order(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, in_flight: int
 ) -> None:
-    """Several small files at a time: outcomes, rejects, matched rows and coverage as if one
-    by one."""
+    """Several small files at a time: outcomes, rejects, matched rows, signal rows and
+    coverage as if one by one."""
     monkeypatch.setattr(pipeline, "FILES_IN_FLIGHT", in_flight)
     ctx = build_context(
         load_catalog(), directory=None, subnets=None, policy=None, as_of=date(2026, 11, 30)
@@ -82,6 +87,7 @@ def test_small_files_in_parallel_come_out_in_file_order(
     paths = _squid_files(tmp_path, 7)
     rejects: list[pl.DataFrame] = []
     matches: list[pl.DataFrame] = []
+    signals: list[pl.DataFrame] = []
     coverage = Coverage()
     seen: list[str] = []
     outcomes = list(
@@ -91,13 +97,16 @@ def test_small_files_in_parallel_come_out_in_file_order(
             coverage,
             on_rejects=rejects.append,
             on_matches=matches.append,
+            on_signals=signals.append,
             progress=seen.append,
         )
     )
     assert [o.report.path for o in outcomes] == [str(p) for p in paths] == seen
-    assert [o.report.events for o in outcomes] == [3 + f for f in range(7)]
+    assert [o.report.events for o in outcomes] == [4 + f for f in range(7)]
     assert [o.report.matched for o in outcomes] == [3 + f for f in range(7)]
     assert [r["source_file"][0] for r in rejects] == [str(p) for p in paths]
     rows = pl.concat(matches).select("source_file", "source_line").rows()
     assert rows == [(str(p), n) for f, p in enumerate(paths) for n in [1, *range(3, 5 + f)]]
-    assert coverage.counts["squid_native"]["_n"] == sum(3 + f for f in range(7))
+    hosts = pl.concat(signals)["host"].to_list()
+    assert hosts == [f"llm{f}.corp.example" for f in range(7)]
+    assert coverage.counts["squid_native"]["_n"] == sum(4 + f for f in range(7))

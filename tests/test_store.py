@@ -443,3 +443,26 @@ def test_batches_give_the_windowed_read_in_order(tmp_path: Path, ctx: Context, r
         frames = list(store.batches("matches", start=window[0], end=window[1], rows=rows))
         assert all(0 < f.height <= rows for f in frames)
         assert pl.concat(frames).equals(store.read("matches", start=window[0], end=window[1]))
+
+
+def test_signal_rows_are_published_in_batches_in_order(
+    tmp_path: Path, ctx: Context, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Candidate signal rows go to the store as they come (here one file per small chunk
+    that has any), in the order and with the rows a single batch would hold."""
+    import polars as pl
+
+    import shadowscan.pipeline as pipeline
+    import shadowscan.store as store_module
+
+    whole = Store(tmp_path / "whole", create=True)
+    _ingest(whole, ctx, ACCESS)
+    expected = whole.read("signals")
+    assert expected.height >= 2
+    monkeypatch.setattr(store_module, "ENRICH_BATCH_ROWS", 1)
+    monkeypatch.setattr(pipeline, "CHUNK_BYTES", 16 * 1024)
+    split = Store(tmp_path / "split", create=True)
+    _ingest(split, ctx, ACCESS)
+    assert len(split.files("signals")) > 1
+    assert split.read("signals").equals(expected)
+    assert pl.concat(list(split.batches("signals"))).equals(expected)

@@ -14,14 +14,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import IO
 
 import polars as pl
-import pyarrow as pa
-import pyarrow.parquet as pq
 
 from shadowscan.privacy import pseudonymise_people
 from shadowscan.report.files import open_private
+from shadowscan.report.spool import Spool
 from shadowscan.schema import MATCH_SCHEMA, conform
 
 __all__ = ["MatchesWriter", "private_matches"]
@@ -46,46 +44,29 @@ class MatchesWriter:
 
     def __init__(self, path: Path, *, pseudonym_key: bytes | None = None) -> None:
         self.path = path
-        self.rows = 0
         self._key = pseudonym_key
-        self._partial = path.with_name(f".{path.name}.partial")
-        self._fh: IO[bytes] | None = None
-        self._writer: pq.ParquetWriter | None = None
+        schema = pl.DataFrame(schema=MATCH_SCHEMA).to_arrow().schema  # every row group's
+        self._spool = Spool(path.with_name(f".{path.name}.partial"), schema)
+
+    @property
+    def rows(self) -> int:
+        """Rows written so far."""
+        return self._spool.rows
 
     def write(self, frame: pl.DataFrame) -> None:
         """Append one batch of enriched matched rows (called in provenance order)."""
-        if frame.is_empty():
-            return
-        table = private_matches(frame, self._key).to_arrow()
-        if self._writer is None:
-            self._fh = open_private(self._partial)
-            self._writer = pq.ParquetWriter(self._fh, _arrow_schema(), compression="zstd")
-        self._writer.write_table(table.cast(self._writer.schema))
-        self.rows += frame.height
+        if frame.height:
+            self._spool.write(private_matches(frame, self._key))
 
     def finish(self) -> pl.LazyFrame:
         """Close and rename the file (an empty one when nothing matched); scan it lazily."""
-        if self._writer is None:
-            with open_private(self._partial) as fh:
+        partial = self._spool.path
+        if not self._spool.close():
+            with open_private(partial) as fh:
                 pl.DataFrame(schema=MATCH_SCHEMA).write_parquet(fh, compression="zstd")
-        else:
-            self._writer.close()
-            assert self._fh is not None
-            self._fh.close()
-            self._writer = self._fh = None
-        os.replace(self._partial, self.path)
+        os.replace(partial, self.path)
         return pl.scan_parquet(self.path)
 
     def abandon(self) -> None:
         """Drop a partial file (the run failed before :meth:`finish`)."""
-        if self._writer is not None:
-            self._writer.close()
-        if self._fh is not None:
-            self._fh.close()
-        self._writer = self._fh = None
-        self._partial.unlink(missing_ok=True)
-
-
-def _arrow_schema() -> pa.Schema:
-    """The Arrow schema every batch is cast to, so row groups agree."""
-    return pl.DataFrame(schema=MATCH_SCHEMA).to_arrow().schema
+        self._spool.remove()

@@ -73,7 +73,12 @@ def test_sample_is_detected_and_parsed(realdata: Path, ctx: Context, sample: str
     """Detected as its format; events > 0; rejects < 5 %; every line accounted for."""
     rejects: list[pl.DataFrame] = []
     outcome = process_file(
-        realdata / sample, ctx, Coverage(), on_rejects=rejects.append, on_matches=lambda _: None
+        realdata / sample,
+        ctx,
+        Coverage(),
+        on_rejects=rejects.append,
+        on_matches=lambda _: None,
+        on_signals=lambda _: None,
     )
     r = outcome.report
     assert r.format == fmt

@@ -1,0 +1,60 @@
+"""Frames appended to one private Parquet file as they come, read back lazily later.
+
+Rows that wait for the report (matched rows, candidate signal rows) are written here batch
+by batch instead of being held in memory; the report stage then scans the file with
+streaming queries. Rows keep the order they were written in; each frame is a row group.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import IO
+
+import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from shadowscan.report.files import open_private
+
+__all__ = ["Spool"]
+
+
+class Spool:
+    """Appends frames to ``path`` (mode 0600), cast to ``schema`` or to the first frame's."""
+
+    def __init__(self, path: Path, schema: pa.Schema | None = None) -> None:
+        self.path = path
+        self.rows = 0
+        self._schema = schema
+        self._fh: IO[bytes] | None = None
+        self._writer: pq.ParquetWriter | None = None
+
+    def write(self, frame: pl.DataFrame) -> None:
+        """Append one frame (empty ones are skipped)."""
+        if frame.is_empty():
+            return
+        table = frame.to_arrow()
+        if self._writer is None:
+            self._fh = open_private(self.path)
+            self._schema = self._schema or table.schema
+            self._writer = pq.ParquetWriter(self._fh, self._schema, compression="zstd")
+        self._writer.write_table(table.cast(self._writer.schema))
+        self.rows += frame.height
+
+    def close(self) -> bool:
+        """Finish the file; True when it holds rows (without any, no file was made)."""
+        if self._writer is not None:
+            self._writer.close()
+            assert self._fh is not None
+            self._fh.close()
+            self._writer = self._fh = None
+        return self.rows > 0
+
+    def scan(self) -> pl.LazyFrame:
+        """The rows written, lazily (after :meth:`close` returned True)."""
+        return pl.scan_parquet(self.path)
+
+    def remove(self) -> None:
+        """Close (if open) and delete the file."""
+        self.close()
+        self.path.unlink(missing_ok=True)
