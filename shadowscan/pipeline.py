@@ -84,16 +84,17 @@ class Coverage:
         row = events.select(
             pl.len().alias("_n"), *[pl.col(c).is_not_null().sum() for c in COVERAGE_FIELDS]
         ).row(0, named=True)
-        acc = self.counts.setdefault(fmt, dict.fromkeys(("_n", *COVERAGE_FIELDS), 0))
-        for k, v in row.items():
-            acc[k] += int(v)
+        self._add(fmt, row)
 
     def merge(self, other: Coverage) -> None:
         """Add another file's counts."""
         for fmt, counts in other.counts.items():
-            acc = self.counts.setdefault(fmt, dict.fromkeys(("_n", *COVERAGE_FIELDS), 0))
-            for k, v in counts.items():
-                acc[k] += v
+            self._add(fmt, counts)
+
+    def _add(self, fmt: str, counts: dict[str, int]) -> None:
+        acc = self.counts.setdefault(fmt, dict.fromkeys(("_n", *COVERAGE_FIELDS), 0))
+        for k, v in counts.items():
+            acc[k] += int(v)
 
     def shares(self) -> dict[str, dict[str, float]]:
         """Field -> share of events, per format."""
@@ -325,7 +326,6 @@ class _ChunkOut:
 
     result: ParseResult
     matched: pl.DataFrame | None = None
-    matched_rows: int = 0
     signals: pl.DataFrame | None = None
 
 
@@ -347,7 +347,6 @@ def _process_chunk(
     hit = annotated["service_id"].is_not_null()
     matched = annotated.filter(hit)
     if matched.height:
-        out.matched_rows = matched.height
         out.matched = compact(matched)
     signals = signal_rows(annotated.select(SIGNAL_COLUMNS).filter(~hit), hosts=hosts)
     if signals.height:
@@ -377,7 +376,7 @@ def _take(
         return
     coverage.add(fmt, result.events)
     if done.matched is not None:
-        report.matched += done.matched_rows
+        report.matched += done.matched.height
         outcome.pending.append(done.matched)
         _enrich_pending(outcome, ctx, final=False)
     if done.signals is not None:
