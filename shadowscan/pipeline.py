@@ -162,8 +162,10 @@ class FileOutcome:
     on_matches: Sink
     #: Where each chunk's candidate signal rows go, in file order.
     on_signals: Sink
-    #: Matched rows not enriched yet (see :func:`_enrich_pending`).
+    #: Matched rows not enriched yet, and signal rows not handed on yet (see
+    #: :func:`_release`).
     pending: list[pl.DataFrame] = field(default_factory=list)
+    pending_signals: list[pl.DataFrame] = field(default_factory=list)
 
 
 def process_file(
@@ -183,9 +185,9 @@ def process_file(
 ) -> FileOutcome:
     """Parse, match and enrich one file; hand rejects (and events, matches) to the sinks.
 
-    ``on_rejects``, ``on_matches`` (enriched matched rows, in batches of
-    ``ENRICH_BATCH_ROWS``) and ``on_signals`` (a chunk's candidate signal rows) are called
-    in file order from this thread; ``on_events`` (the annotated events of each chunk) from
+    ``on_rejects``, ``on_matches`` (enriched matched rows) and ``on_signals`` (candidate
+    signal rows), the last two in batches of ``BATCH_ROWS``, are called in file order from
+    this thread; ``on_events`` (the annotated events of each chunk) from
     the worker threads, several chunks at a time.
     """
     report = FileReport(path=str(path), format="unknown")
@@ -234,7 +236,7 @@ def process_file(
                 _take(work.popleft().result(), ctx, fmt, outcome, coverage, on_rejects)
         while work:
             _take(work.popleft().result(), ctx, fmt, outcome, coverage, on_rejects)
-    _enrich_pending(outcome, ctx, final=True)
+    _release(outcome, ctx, final=True)
     report.lines_read = stats.lines
     _notes(report, stats, fmt)
     return outcome
@@ -378,25 +380,37 @@ def _take(
     if done.matched is not None:
         report.matched += done.matched.height
         outcome.pending.append(done.matched)
-        _enrich_pending(outcome, ctx, final=False)
     if done.signals is not None:
-        outcome.on_signals(done.signals)
+        outcome.pending_signals.append(done.signals)
+    _release(outcome, ctx, final=False)
 
 
-#: Matched rows are enriched (identity and policy joins) in batches of at least this many:
-#: the joins cost about the same for 100 rows as for 10,000, so once per 16 MiB chunk was
-#: mostly fixed cost, and once per file would hold every unenriched row until the end.
-ENRICH_BATCH_ROWS = 200_000
+#: Matched rows are enriched (identity and policy joins) and handed on, and signal rows
+#: handed on, in batches of at least this many: the joins cost about the same for 100 rows
+#: as for 10,000, so once per 16 MiB chunk was mostly fixed cost, and once per file would
+#: hold every such row until the end.
+BATCH_ROWS = 200_000
 
 
-def _enrich_pending(outcome: FileOutcome, ctx: Context, *, final: bool) -> None:
-    """Enrich the pending matched rows when there are enough of them (or at the end)."""
-    rows = sum(f.height for f in outcome.pending)
-    if not rows or (rows < ENRICH_BATCH_ROWS and not final):
-        return
-    batch = pl.concat(outcome.pending)
-    outcome.pending.clear()  # the chunk frames go as soon as the batch holds their rows
-    outcome.on_matches(enrich(batch, ctx))
+def _release(outcome: FileOutcome, ctx: Context, *, final: bool) -> None:
+    """Hand on the held rows when there are enough of them (or at the end): matched rows
+    enriched, to ``on_matches``; signal rows to ``on_signals``."""
+    matched = _batch(outcome.pending, final=final)
+    if matched is not None:
+        outcome.on_matches(enrich(matched, ctx))
+    signals = _batch(outcome.pending_signals, final=final)
+    if signals is not None:
+        outcome.on_signals(signals)
+
+
+def _batch(held: list[pl.DataFrame], *, final: bool) -> pl.DataFrame | None:
+    """The held frames as one, when they hold ``BATCH_ROWS`` rows (any, when ``final``)."""
+    rows = sum(f.height for f in held)
+    if not rows or (rows < BATCH_ROWS and not final):
+        return None
+    batch = pl.concat(held)
+    held.clear()  # the chunk frames go as soon as the batch holds their rows
+    return batch
 
 
 def _notes(report: FileReport, stats: ReadStats, fmt: str) -> None:

@@ -41,14 +41,7 @@ import pyarrow.parquet as pq
 
 from shadowscan.candidates import signal_rows
 from shadowscan.errors import ShadowscanError, StoreLocked
-from shadowscan.pipeline import (
-    ENRICH_BATCH_ROWS,
-    Context,
-    Coverage,
-    FileReport,
-    FileSlice,
-    process_file,
-)
+from shadowscan.pipeline import Context, Coverage, FileReport, FileSlice, process_file
 from shadowscan.schema import (
     EVENT_SCHEMA,
     MATCH_EXTRA_SCHEMA,
@@ -391,17 +384,8 @@ class Store:
                 first = group.select(pl.col("source_line").min()).item()
                 put("matches", f"day={day}/", group.drop("_day"), f"L{first:012d}")
 
-        held: list[pl.DataFrame] = []  # candidate signal rows, published 200k at a time
-
-        def publish_signals() -> None:
-            if held:
-                put("signals", "", pl.concat(held))
-                held.clear()
-
         def on_signals(signals: pl.DataFrame) -> None:
-            held.append(signals)
-            if sum(f.height for f in held) >= ENRICH_BATCH_ROWS:
-                publish_signals()
+            put("signals", "", signals)
 
         outcome = process_file(
             path,
@@ -422,7 +406,6 @@ class Store:
             if any(b["sha256"] == sha for b in batches):  # cannot happen (lengths differ)
                 self._drop_staging(staging)
                 return IngestResult(str(path), "skipped", "already ingested")
-        publish_signals()
         report = outcome.report
         if report.format == "unknown":
             self._drop_staging(staging)

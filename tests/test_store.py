@@ -453,13 +453,12 @@ def test_signal_rows_are_published_in_batches_in_order(
     import polars as pl
 
     import shadowscan.pipeline as pipeline
-    import shadowscan.store as store_module
 
     whole = Store(tmp_path / "whole", create=True)
     _ingest(whole, ctx, ACCESS)
     expected = whole.read("signals")
     assert expected.height >= 2
-    monkeypatch.setattr(store_module, "ENRICH_BATCH_ROWS", 1)
+    monkeypatch.setattr(pipeline, "BATCH_ROWS", 1)
     monkeypatch.setattr(pipeline, "CHUNK_BYTES", 16 * 1024)
     split = Store(tmp_path / "split", create=True)
     _ingest(split, ctx, ACCESS)

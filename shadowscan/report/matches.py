@@ -1,6 +1,6 @@
 """``matches.parquet`` written batch by batch, so no stage holds every matched row.
 
-A scan enriches its matched rows in batches (``pipeline.ENRICH_BATCH_ROWS``); each batch is
+A scan enriches its matched rows in batches (``pipeline.BATCH_ROWS``); each batch is
 appended here as one Parquet row group as soon as it is ready, in provenance order, already
 pseudonymised when a key is set. The report stage then reads the file back lazily
 (:meth:`MatchesWriter.finish`) and aggregates it with streaming queries: memory follows the
