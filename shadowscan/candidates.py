@@ -26,6 +26,7 @@ from typing import Final
 import polars as pl
 
 from shadowscan.errors import ConfigError
+from shadowscan.frames import listed
 from shadowscan.psl import registered_domain
 from shadowscan.schema import CANDIDATE_SCHEMA, conform
 
@@ -159,20 +160,10 @@ def aggregate_candidates(rows: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
     )
     if per_host.is_empty():
         return pl.DataFrame(schema=CANDIDATE_SCHEMA)
-    # The lists apart, from distinct pairs: a list aggregation in the group-by above would
-    # make polars hold every row.
     for column, name in (("source", "sources"), ("department", "departments")):
-        listed = (
-            lf.select("host", column)
-            .drop_nulls(column)
-            .unique()
-            .collect(engine="streaming")
-            .group_by("host")
-            .agg(pl.col(column).sort().str.join(",").alias(name))
-        )
-        per_host = per_host.join(listed, on="host", how="left").with_columns(
-            pl.col(name).fill_null("")
-        )
+        per_host = per_host.join(
+            listed(lf, ["host"], column, name), on="host", how="left"
+        ).with_columns(pl.col(name).fill_null(""))
     per_host = per_host.with_columns(
         pl.when(pl.col("_methods") > 0)
         .then(pl.col("_posts") / pl.col("_methods"))

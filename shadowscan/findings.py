@@ -28,6 +28,7 @@ from dataclasses import dataclass, field, fields
 import polars as pl
 
 from shadowscan.catalog.model import Catalog
+from shadowscan.frames import listed
 from shadowscan.schema import FINDING_SCHEMA, SEVERITIES, UNATTRIBUTED, conform
 
 MB = 1_000_000
@@ -182,15 +183,7 @@ def upload_outliers(matches: Frame, b: Behaviour | None = None) -> pl.DataFrame:
     )
     if per_user.is_empty():
         return pl.DataFrame(schema=OUTLIER_SCHEMA)
-    # Apart, from the distinct triples: a list aggregation in the group-by above would make
-    # polars hold every row.
-    services = (
-        rows.select(*keys, "service_id")
-        .unique()
-        .collect(engine="streaming")
-        .group_by(keys)
-        .agg(pl.col("service_id").sort().str.join(",").alias("services"))
-    )
+    services = listed(rows, keys, "service_id", "services")
     per_user = per_user.join(services, on=keys, how="left")
     per_user = per_user.with_columns(
         pl.col("bytes_out").median().over("department").alias("department_median"),
@@ -274,16 +267,8 @@ def aggregate(
     grouped = per_cell.collect(engine="streaming")
     if grouped.is_empty():
         return pl.DataFrame(schema=FINDING_SCHEMA)
-    # Apart: a list aggregation in the group-by above makes polars hold every row.
-    sources = (
-        matches.lazy()
-        .select("department", "service_id", "source")
-        .unique()
-        .collect(engine="streaming")
-        .group_by("department", "service_id")
-        .agg(pl.col("source").sort().str.join(",").alias("sources"))
-    )
-    grouped = grouped.join(sources, on=["department", "service_id"], how="left")
+    cell = ["department", "service_id"]
+    grouped = grouped.join(listed(matches.lazy(), cell, "source", "sources"), on=cell, how="left")
     grouped = grouped.join(
         _outlier_names(matches.lazy().with_columns(who), outliers),
         on=["department", "service_id"],

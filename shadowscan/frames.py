@@ -1,9 +1,8 @@
-"""Frames kept for later: compact copies.
+"""Frame helpers the stages share: compact copies, lists from distinct pairs.
 
 A frame filtered out of a chunk still points into the whole chunk's buffers; the pipeline
-keeps a few per cent of some chunks for a while (matched rows until their batch is
-enriched, candidate signal rows until the report), so what it keeps must hold only its own
-rows (:func:`compact`).
+keeps a few per cent of some chunks for a while (matched and signal rows until their batch
+is handed on), so what it keeps must hold only its own rows (:func:`compact`).
 """
 
 from __future__ import annotations
@@ -24,3 +23,20 @@ def compact(frame: pl.DataFrame) -> pl.DataFrame:
     frame.write_ipc(buffer, compression="uncompressed")
     buffer.seek(0)
     return pl.read_ipc(buffer)
+
+
+def listed(rows: pl.LazyFrame, keys: list[str], column: str, name: str) -> pl.DataFrame:
+    """Per ``keys``, the distinct non-null values of ``column``, sorted and joined with
+    commas, as ``name``.
+
+    Taken from the distinct (keys, value) rows with a streaming query: the same list
+    aggregation inside a streaming group-by makes polars hold every row.
+    """
+    return (
+        rows.select(*keys, column)
+        .drop_nulls(column)
+        .unique()
+        .collect(engine="streaming")
+        .group_by(keys)
+        .agg(pl.col(column).sort().str.join(",").alias(name))
+    )
