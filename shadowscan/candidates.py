@@ -26,7 +26,7 @@ from typing import Final
 import polars as pl
 
 from shadowscan.errors import ConfigError
-from shadowscan.frames import listed
+from shadowscan.frames import distinct_hosts, listed
 from shadowscan.psl import registered_domain
 from shadowscan.schema import CANDIDATE_SCHEMA, conform
 
@@ -75,12 +75,7 @@ def signal_rows(unmatched: pl.DataFrame, *, hosts: pl.Series | None = None) -> p
     """
     # Host signals are tested once per distinct host (hosts repeat far more than rows),
     # and so are user agents (a few hundred distinct ones per million lines).
-    distinct = (
-        unmatched.select(pl.col("host").drop_nulls().unique())
-        if hosts is None
-        else hosts.cast(pl.String).rename("host").to_frame()
-    )
-    flags = distinct.with_columns(
+    flags = distinct_hosts(unmatched, hosts).with_columns(
         pl.col("host").str.contains(MODEL_WORDS).alias("model_words"),
         pl.col("host").str.ends_with(".ai").alias("ai_tld"),
     )

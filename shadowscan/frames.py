@@ -1,4 +1,4 @@
-"""Frame helpers the stages share: compact copies, lists from distinct pairs.
+"""Frame helpers the stages share: compact copies, distinct hosts, lists from distinct pairs.
 
 A frame filtered out of a chunk still points into the whole chunk's buffers; the pipeline
 keeps a few per cent of some chunks for a while (matched and signal rows until their batch
@@ -23,6 +23,14 @@ def compact(frame: pl.DataFrame) -> pl.DataFrame:
     frame.write_ipc(buffer, compression="uncompressed")
     buffer.seek(0)
     return pl.read_ipc(buffer)
+
+
+def distinct_hosts(rows: pl.DataFrame, known: pl.Series | None = None) -> pl.DataFrame:
+    """The distinct non-null ``host`` values of ``rows`` as a one-column frame, or ``known``
+    when the caller already has them (any superset; see ``ParseResult.hosts``)."""
+    if known is None:
+        return rows.select(pl.col("host").drop_nulls().unique())
+    return known.cast(pl.String).rename("host").to_frame()
 
 
 def listed(rows: pl.LazyFrame, keys: list[str], column: str, name: str) -> pl.DataFrame:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from shadowscan.frames import distinct_hosts
 from shadowscan.match.compile import KIND_CONFIDENCE, SOURCE_FACTOR, CompiledCatalog
 from shadowscan.schema import MATCH_EXTRA_SCHEMA
 from shadowscan.sources.normalize import byte_slice
@@ -104,11 +105,7 @@ def annotate(
     Rows keep their order and count. ``hosts``: the distinct hosts, when already known
     (any superset of the events' hosts; see ``ParseResult.hosts``).
     """
-    if hosts is None:
-        distinct = events.select(pl.col("host").drop_nulls().unique())
-    else:
-        distinct = hosts.cast(pl.String).rename("host").to_frame()
-    suffixes = host_suffixes(distinct)
+    suffixes = host_suffixes(distinct_hosts(events, hosts))
     dom = _match_domains(suffixes, cc)
     url = _match_urls(events, suffixes, cc)
     ua = _match_user_agents(events, cc)
