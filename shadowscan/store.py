@@ -208,12 +208,7 @@ class Store:
             if kind == "signals":
                 return signal_rows(pl.DataFrame(schema=_SCHEMAS["events"]))
             return pl.DataFrame(schema=_SCHEMAS.get(kind, {}))
-        frame = pl.scan_parquet(files)
-        if start is not None:
-            frame = frame.filter(pl.col("ts") >= start)
-        if end is not None:
-            frame = frame.filter(pl.col("ts") < end)
-        return frame.collect()
+        return pl.scan_parquet(files).filter(_in_window(start, end)).collect()
 
     def batches(
         self,
@@ -227,11 +222,7 @@ class Store:
         rows (none empty): a window larger than memory can be gone through."""
         for path in self._window_files(kind, start, end):
             for batch in pq.ParquetFile(path).iter_batches(batch_size=rows):
-                frame = pl.DataFrame(pl.from_arrow(batch))
-                if start is not None:
-                    frame = frame.filter(pl.col("ts") >= start)
-                if end is not None:
-                    frame = frame.filter(pl.col("ts") < end)
+                frame = pl.DataFrame(pl.from_arrow(batch)).filter(_in_window(start, end))
                 if frame.height:
                     yield frame
 
@@ -316,8 +307,7 @@ class Store:
                     return IngestResult(str(path), "skipped", f"already ingested as {b['path']}")
             grown = [b for b in same_path if fp.prefixes.get(b["end"]) == b["sha256"]]
             if plain and grown:
-                last = max(grown, key=lambda b: b["end"])
-                part = FileSlice(offset=last["end"], first_line=last["last_line"] + 1, end=end)
+                part, _ = _tail_after(grown, end)
                 action = "appended"
         elif plain and same_path:
             # Maybe this path grown: hash only up to its earlier ends (the old part is
@@ -329,8 +319,7 @@ class Store:
                 if b["end"] in states and states[b["end"]].hexdigest() == b["sha256"]
             ]
             if grown:
-                last = max(grown, key=lambda b: b["end"])
-                part = FileSlice(offset=last["end"], first_line=last["last_line"] + 1, end=end)
+                part, last = _tail_after(grown, end)
                 action = "appended"
                 tap = ContentHash(end, start=(states[last["end"]], last["end"]))
             else:  # the same path, other content: read whole, the prefix hash reused
@@ -362,27 +351,25 @@ class Store:
             with lock:
                 written.append(rel)
 
-        def on_events(events: pl.DataFrame) -> None:
-            # Called from the parse workers, several chunks at once: each file is named by
-            # its first line, so the names (and the manifest's sorted list) do not depend
-            # on which chunk finished first.
-            keyed = events.with_columns(pl.col("ts").dt.strftime("%Y-%m-%d").alias("_day"))
-            for (day, source), group in keyed.group_by(["_day", "source"], maintain_order=True):
+        def put_by_day(kind: str, frame: pl.DataFrame, keys: tuple[str, ...]) -> None:
+            # One file per day (and per ``keys``), named by its first line: the names (and
+            # the manifest's sorted list) follow line order, whichever chunk finished first.
+            keyed = frame.with_columns(pl.col("ts").dt.strftime("%Y-%m-%d").alias("_day"))
+            for values, group in keyed.group_by(["_day", *keys], maintain_order=True):
+                folder = "".join(f"{k}={v}/" for k, v in zip(["day", *keys], values, strict=True))
                 first = group.select(pl.col("source_line").min()).item()
-                put("events", f"day={day}/source={source}/", group.drop("_day"), f"L{first:012d}")
+                put(kind, folder, group.drop("_day"), f"L{first:012d}")
+
+        def on_events(events: pl.DataFrame) -> None:
+            # Called from the parse workers, several chunks at once.
+            put_by_day("events", events, ("source",))
 
         def on_rejects(rejects: pl.DataFrame) -> None:
             put("rejects", "", rejects)
 
         def on_matches(matches: pl.DataFrame) -> None:
-            # Each enriched batch as it comes (in file order), by day; named by first line
-            # like the events, so a day's files sort in line order.
-            keyed = conform(matches, MATCH_SCHEMA).with_columns(
-                pl.col("ts").dt.strftime("%Y-%m-%d").alias("_day")
-            )
-            for (day,), group in keyed.group_by(["_day"], maintain_order=True):
-                first = group.select(pl.col("source_line").min()).item()
-                put("matches", f"day={day}/", group.drop("_day"), f"L{first:012d}")
+            # Each enriched batch as it comes, in file order.
+            put_by_day("matches", conform(matches, MATCH_SCHEMA), ())
 
         def on_signals(signals: pl.DataFrame) -> None:
             put("signals", "", signals)
@@ -473,6 +460,22 @@ class Store:
         for rel in doomed:
             (self.root / rel).unlink(missing_ok=True)
         return len(doomed)
+
+
+def _in_window(start: datetime | None, end: datetime | None) -> pl.Expr:
+    """``start <= ts < end``, either end open."""
+    within = pl.lit(True)
+    if start is not None:
+        within = within & (pl.col("ts") >= start)
+    if end is not None:
+        within = within & (pl.col("ts") < end)
+    return within
+
+
+def _tail_after(grown: list[dict[str, Any]], end: int) -> tuple[FileSlice, dict[str, Any]]:
+    """The bytes of a grown file after the latest batch it extends, and that batch."""
+    last = max(grown, key=lambda b: b["end"])
+    return FileSlice(offset=last["end"], first_line=last["last_line"] + 1, end=end), last
 
 
 def _day_may_hold(day: str | None, start: datetime | None, end: datetime | None) -> bool:
