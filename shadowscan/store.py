@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import hashlib
 import json
 import os
 import shutil
@@ -56,7 +55,6 @@ if TYPE_CHECKING:
 
 MANIFEST = "manifest.json"
 KINDS = ("events", "matches", "rejects", "signals")
-_HASH_PIECE = 4 * 1024 * 1024
 
 
 def _fsync_dir(path: Path) -> None:
@@ -119,23 +117,15 @@ def prefix_hashes(path: Path, checkpoints: set[int]) -> dict[int, _Hash]:
 
 def _running_hash(path: Path, end: int, checkpoints: set[int]) -> tuple[_Hash, dict[int, _Hash]]:
     """SHA-256 of ``path``'s bytes ``[0, end)``, and a copy of it at each checkpoint."""
-    digest = hashlib.sha256()
+    running = ContentHash(end)
     states: dict[int, _Hash] = {}
-    wanted = sorted(c for c in checkpoints if 0 < c <= end)
-    pos = 0
     with path.open("rb") as fh:
-        while pos < end:
-            limit = end - pos
-            if wanted and wanted[0] > pos:
-                limit = min(limit, wanted[0] - pos)
-            piece = fh.read(min(_HASH_PIECE, limit))
-            if not piece:
-                break
-            digest.update(piece)
-            pos += len(piece)
-            while wanted and wanted[0] == pos:
-                states[wanted.pop(0)] = digest.copy()
-    return digest, states
+        for checkpoint in sorted(c for c in checkpoints if 0 < c <= end):
+            running.hash_to(fh, checkpoint)
+            if running.done == checkpoint:  # a file shorter than that has no such prefix
+                states[checkpoint] = running.state()
+        running.hash_to(fh, end)
+    return running.state(), states
 
 
 def _last_newline_end(path: Path, size: int) -> int:

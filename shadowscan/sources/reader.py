@@ -75,17 +75,25 @@ class ContentHash:
             self._sha.update(data[start:stop])
             self.done = pos + stop
 
+    def hash_to(self, fh: IO[bytes], stop: int | None) -> None:
+        """Hash the file's bytes ``[done, stop)`` (to its end when ``stop`` is None), read
+        from ``fh`` in pieces."""
+        fh.seek(self.done)
+        while stop is None or self.done < stop:
+            piece = fh.read(_PIECE if stop is None else min(_PIECE, stop - self.done))
+            if not piece:
+                break
+            self._sha.update(piece)
+            self.done += len(piece)
+
+    def state(self) -> _Hash:
+        """A copy of the hash of the bytes ``[0, done)``."""
+        return self._sha.copy()
+
     def finish(self, path: Path) -> str:
         """The hex digest, after hashing what is left of ``[0, limit)`` from ``path``."""
         with path.open("rb") as fh:
-            fh.seek(self.done)
-            while self.limit is None or self.done < self.limit:
-                want = _PIECE if self.limit is None else min(_PIECE, self.limit - self.done)
-                piece = fh.read(want)
-                if not piece:
-                    break
-                self._sha.update(piece)
-                self.done += len(piece)
+            self.hash_to(fh, self.limit)
         return self._sha.hexdigest()
 
 
