@@ -258,7 +258,7 @@ def _decode(block: bytes, stats: ReadStats, end: int | None = None) -> pl.Series
         if fast is not None and fast.len() == expected + extra:
             # the reader already dropped each line's "\r"
             return (fast.head(expected) if extra else fast).fill_null("")
-    lines = _decode_exact(block[:end] if end < len(block) else block, stats)
+    lines = _decode_exact(block[:end], stats)  # a whole-range slice is the block itself
     return pl.Series("raw", lines, dtype=pl.String).str.strip_suffix("\r")
 
 
