@@ -6,7 +6,8 @@ import bz2
 import gzip
 import tempfile
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import polars as pl
@@ -219,6 +220,15 @@ def test_line_numbers_continue_across_chunks(tmp_path: Path) -> None:
     assert starts[1:] == [end + 1 for end in ends[:-1]]
 
 
+@contextmanager
+def _log_file(data: bytes) -> Iterator[Path]:
+    """``data`` in a temporary file (hypothesis tests cannot take ``tmp_path``)."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "a.log"
+        path.write_bytes(data)
+        yield path
+
+
 LINE_TEXT = st.text(
     alphabet=st.characters(
         codec="utf-8", exclude_categories=("Cc", "Cs"), exclude_characters="\ufeff"
@@ -240,9 +250,7 @@ def test_chunked_read_returns_exactly_the_lines(
     if not final_newline and lines[-1] == "":
         lines = [*lines, "x"]  # without a final newline a trailing empty line does not exist
     text = "\n".join(lines) + ("\n" if final_newline else "")
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "a.log"
-        path.write_bytes(text.encode("utf-8"))
+    with _log_file(text.encode("utf-8")) as path:
         rows, stats = read_rows(path, chunk_bytes=chunk_bytes)
     assert rows == list(enumerate(lines, start=1))
     assert stats.lines == len(lines)
@@ -264,9 +272,7 @@ def test_plain_chunked_read_equals_one_read_for_any_bytes(
     """A plain file read in small chunks gives the rows and books of one whole read."""
     # a first line of its own: no magic bytes or BOM that would change how the file is read
     data = b"first\n" + b"\n".join(lines) + (b"\n" if final_newline else b"")
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "a.log"
-        path.write_bytes(data)
+    with _log_file(data) as path:
         chunked, chunked_stats = read_rows(path, chunk_bytes=chunk_bytes)
         whole, whole_stats = read_rows(path)
     assert chunked == whole
