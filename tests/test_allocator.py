@@ -1,0 +1,41 @@
+"""The CLI tunes polars' allocator before polars is loaded, and keeps a user's setting."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from shadowscan.cli._allocator import MALLOC_CONF
+
+_VAR = "_RJEM_MALLOC_CONF"
+
+
+def _python(code: str, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, *args, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+
+
+def _env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != _VAR}
+    env.update(extra)
+    return env
+
+
+def test_the_cli_sets_the_allocator_options_before_polars_loads() -> None:
+    done = _python("import shadowscan.cli", _env(), "-X", "importtime")
+    modules = [line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines()]
+    assert modules.index("shadowscan.cli._allocator") < modules.index("polars")
+    shown = _python("import os, shadowscan.cli; print(os.environ['" + _VAR + "'])", _env())
+    # polars puts its own defaults first; the later options win
+    assert shown.stdout.strip().endswith("," + MALLOC_CONF)
+
+
+def test_a_users_own_allocator_options_are_kept() -> None:
+    mine = "dirty_decay_ms:0"
+    shown = _python(
+        "import os, shadowscan.cli; print(os.environ['" + _VAR + "'])", _env(**{_VAR: mine})
+    )
+    assert shown.stdout.strip().endswith("," + mine)
+    assert MALLOC_CONF not in shown.stdout
