@@ -171,12 +171,17 @@ def _annotate_domains(events: pl.DataFrame, dom: pl.DataFrame, cc: CompiledCatal
         pl.lit(KIND_CONFIDENCE["domain"]).alias("_base"),
     )
     factor = pl.col("source").replace_strict(SOURCE_FACTOR, default=1.0, return_dtype=pl.Float64)
-    extra = (
-        events.select("host", "source")
-        .join(table, on="host", how="left", maintain_order="left")
-        .select(
-            *[c for c in MATCH_EXTRA_SCHEMA if c != "confidence"],
-            (pl.col("_base") * factor).round(3).alias("confidence"),
+    confidence = (pl.col("_base") * factor).round(3).alias("confidence")
+    columns = [c if c != "confidence" else confidence for c in MATCH_EXTRA_SCHEMA]
+    source = events["source"]
+    if events.height and source.null_count() == 0 and (source == source[0]).all():
+        # One source (every parser's chunk): the confidence once per host, not per row.
+        table = table.with_columns(pl.lit(source[0]).alias("source")).select("host", *columns)
+        extra = events.select("host").join(table, on="host", how="left", maintain_order="left")
+    else:
+        extra = (
+            events.select("host", "source")
+            .join(table, on="host", how="left", maintain_order="left")
+            .select(columns)
         )
-    )
     return events.hstack(extra.select(list(MATCH_EXTRA_SCHEMA)))

@@ -45,10 +45,10 @@ _MESSAGES = _mostly(
 
 
 @st.composite
-def _lines(draw: st.DrawFn) -> str:
+def _lines(draw: st.DrawFn, handles: st.SearchStrategy[str] = _HANDLES) -> str:
     stamp = "" if draw(st.integers(0, 19)) == 0 else f"{draw(_DATES)} {draw(_CLOCKS)} "
     return (
-        f"{stamp}{draw(_PREFIXES)}client{draw(_SEPS)}{draw(_HANDLES)}{draw(_IPS)}"
+        f"{stamp}{draw(_PREFIXES)}client{draw(_SEPS)}{draw(handles)}{draw(_IPS)}"
         f"{draw(_PORTS)}{draw(_NAMES)}: {draw(_MESSAGES)}"
     )
 
@@ -67,6 +67,19 @@ def _both(lines: list[str]) -> tuple[pl.DataFrame, pl.DataFrame]:
 @settings(max_examples=60, deadline=None)
 @given(st.lists(_lines(), min_size=1, max_size=40))
 def test_fast_path_equals_regex(lines: list[str]) -> None:
+    fast, regex = _both(lines)
+    assert fast.equals(regex)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.sampled_from(["@0x7f16474ce35b ", ""]).flatmap(
+        lambda h: st.lists(_lines(st.just(h)), min_size=1, max_size=40)
+    )
+)
+def test_fast_path_equals_regex_when_every_line_has_the_same_layout(lines: list[str]) -> None:
+    """Every line with the ``@0x`` token, or none: the tokens are read at constant
+    positions, still exactly as the regex reads them."""
     fast, regex = _both(lines)
     assert fast.equals(regex)
 
