@@ -31,10 +31,11 @@ from shadowscan.sources import REGISTRY
 from shadowscan.sources.base import LogParser, ParseResult
 from shadowscan.sources.reader import (
     CHUNK_BYTES,
+    Block,
     ContentHash,
     ReadStats,
     compression_of,
-    iter_chunks,
+    iter_blocks,
     read_head,
 )
 
@@ -216,7 +217,7 @@ def process_file(
         return outcome
     stats = ReadStats()
     part = part or FileSlice()
-    chunks = iter_chunks(
+    blocks = iter_blocks(
         path,
         stats,
         chunk_bytes=WHOLE_FILE_BYTES if parser.whole_file else CHUNK_BYTES,
@@ -225,17 +226,23 @@ def process_file(
         end=part.end,
         tap=tap,
     )
+
+    def take(done: _ChunkOut) -> None:
+        stats.latin1_lines += done.latin1_lines
+        _take(done, ctx, fmt, outcome, coverage, on_rejects)
+
     with ThreadPoolExecutor(CHUNKS_IN_FLIGHT, thread_name_prefix="shadowscan-chunk") as pool:
         # Results are taken in submission order, so line numbers, rejects and kept frames
-        # come out exactly as a one-chunk-at-a-time loop would give them.
+        # come out exactly as a one-chunk-at-a-time loop would give them. Blocks are
+        # decoded (or read straight into columns) in the workers.
         work: deque[Future[_ChunkOut]] = deque()
-        for chunk in chunks:
-            reader = parser.for_chunk(chunk)  # in file order, before the chunk is handed out
-            work.append(pool.submit(_process_chunk, chunk, reader, ctx, on_events))
+        for block in blocks:
+            reader = parser.for_block(block)  # in file order, before the block is handed out
+            work.append(pool.submit(_process_chunk, block, reader, ctx, on_events))
             if len(work) >= CHUNKS_IN_FLIGHT:
-                _take(work.popleft().result(), ctx, fmt, outcome, coverage, on_rejects)
+                take(work.popleft().result())
         while work:
-            _take(work.popleft().result(), ctx, fmt, outcome, coverage, on_rejects)
+            take(work.popleft().result())
     _release(outcome, ctx, final=True)
     report.lines_read = stats.lines
     _notes(report, stats, fmt)
@@ -327,16 +334,18 @@ class _ChunkOut:
     """One chunk parsed and matched (the part that may run in a worker thread)."""
 
     result: ParseResult
+    latin1_lines: int = 0
     matched: pl.DataFrame | None = None
     signals: pl.DataFrame | None = None
 
 
 def _process_chunk(
-    chunk: pl.DataFrame, parser: LogParser, ctx: Context, on_events: Sink | None
+    block: Block, parser: LogParser, ctx: Context, on_events: Sink | None
 ) -> _ChunkOut:
-    """Parse and match one chunk; touches nothing shared but read-only state (and the
+    """Parse and match one block; touches nothing shared but read-only state (and the
     thread-safe events sink)."""
-    out = _ChunkOut(parser.parse(chunk))
+    result = parser.parse_block(block)
+    out = _ChunkOut(result, latin1_lines=block.latin1_lines)
     events = out.result.events
     if events.is_empty():
         return out

@@ -18,6 +18,7 @@ import polars as pl
 
 from shadowscan.schema import EVENT_SCHEMA, REJECT_RAW_MAX, REJECT_SCHEMA, conform
 from shadowscan.sources.normalize import byte_slice, normalize_host
+from shadowscan.sources.reader import Block
 from shadowscan.sources.textfields import bsd_syslog_ts, zoned_to_utc
 
 #: Columns a parser adds beside the event columns: why a line is rejected (null when it is
@@ -97,6 +98,21 @@ class LogParser(ABC):
         """
         return self
 
+    def for_block(self, block: Block) -> LogParser:
+        """:meth:`for_chunk` for a block of lines, in file order: the block is decoded
+        here only for a parser that carries state from chunk to chunk."""
+        if type(self).for_chunk is LogParser.for_chunk:
+            return self
+        return self.for_chunk(block.frame())
+
+    def parse_block(self, block: Block) -> ParseResult:
+        """Parse a block of lines: :meth:`parse` on its decoded lines.
+
+        A parser may read a plain block faster straight from its bytes
+        (``Block.fields``); it must then give exactly what :meth:`parse` gives.
+        """
+        return self.parse(block.frame())
+
     def parse(self, lines: pl.DataFrame) -> ParseResult:
         """Parse a chunk of ``line_no``/``raw`` lines into events, rejects and a skip count."""
         blank = pl.col("raw").str.strip_chars().str.len_bytes() == 0
@@ -105,6 +121,12 @@ class LogParser(ABC):
             .with_columns((pl.col(SKIP).fill_null(False) | blank).alias(SKIP))
             .collect()
         )
+        return self.finish(out)
+
+    def finish(self, out: pl.DataFrame) -> ParseResult:
+        """Events, rejects and the skip count from :meth:`parse_lines`' output (with
+        ``_skip`` set for blank lines): hosts normalised, lines booked. ``raw`` is read
+        only for rejected lines: a fast path that rejects none may leave it out."""
         out, hosts = _normalise_hosts(out)
         if self.requires_host:
             out = out.with_columns(
@@ -129,7 +151,9 @@ class LogParser(ABC):
                 pl.col("line_no").alias("source_line"),
                 pl.col(REASON).alias("reason"),
                 pl.col("raw").str.slice(0, REJECT_RAW_MAX).alias("raw"),
-            ),
+            )
+            if bad.height
+            else pl.DataFrame(),
             REJECT_SCHEMA,
         )
         return ParseResult(events=events, rejects=rejects, skipped=skipped, hosts=hosts)

@@ -15,8 +15,9 @@ from typing import ClassVar
 
 import polars as pl
 
-from shadowscan.sources.base import REASON, SKIP, LogParser, first_reason
+from shadowscan.sources.base import REASON, SKIP, LogParser, ParseResult, first_reason
 from shadowscan.sources.normalize import byte_slice
+from shadowscan.sources.reader import Block
 from shadowscan.sources.textfields import share_matching
 
 _TS = r"(\d{2}-[A-Za-z]{3}-\d{4} \d{2}:\d{2}:\d{2}(?:\.\d+)?)"
@@ -60,16 +61,71 @@ class Bind9Parser(LogParser):
             pl.col("_t").list.get(3, null_on_oob=True).str.starts_with("@0x").alias("_at")
         )
         # A server logs the @0x token on every line or on none: the tokens are then read
-        # at constant positions, much faster than at a per-line offset.
+        # at constant positions (faster than at a per-line offset).
         at = split["_at"].fill_null(False)
         offset: int | pl.Expr = 1 if at.all() else 0 if not at.any() else _at_offset()
-        plain = (
-            split.lazy()
-            .with_columns(_plain_tokens(offset))
-            .with_columns(_plain_naive_ts().alias("_naive"))
+        plain = self._read_plain(
+            split.lazy().with_columns(_plain_tokens(offset)), ["line_no", "raw"]
+        )
+        return self._patch(plain, frame).lazy()
+
+    def _patch(self, plain: pl.DataFrame, frame: pl.DataFrame) -> pl.DataFrame:
+        """``plain`` (from :meth:`_read_plain`) with the rows that are not plain query
+        lines read by the regex from ``frame``'s lines instead, and ``_ok`` dropped."""
+        ok = plain["_ok"]
+        plain = plain.drop("_ok")
+        if ok.all():
+            return plain
+        rows = (~ok).arg_true()
+        # Blank lines are skipped (``parse`` marks them; a plain line is never blank).
+        blank = pl.col("raw").str.strip_chars().str.len_bytes() == 0
+        slow = self._parse_regex(frame[rows].lazy()).with_columns(pl.col(SKIP) | blank).collect()
+        columns = [c for c in plain.columns if c not in ("line_no", "raw")]
+        return plain.with_columns([plain[c].scatter(rows, slow[c]) for c in columns])
+
+    def parse_block(self, block: Block) -> ParseResult:
+        """A block of plain query lines straight from its bytes, else :meth:`parse`."""
+        plain = self._plain_block(block)
+        return plain if plain is not None else super().parse_block(block)
+
+    def _plain_block(self, block: Block) -> ParseResult | None:
+        """The block read by the CSV reader (one pass, no string per line) when its lines
+        have one layout; None for any other block.
+
+        Its fields are the tokens :meth:`parse_lines` splits (both split on single
+        spaces) and are checked the same way; the lines that are not plain query lines
+        (denied queries, views, blank lines...) are decoded and read by the regex, as
+        there. The result is what :meth:`parse` gives.
+        """
+        fields = block.fields(" ", 10)
+        if fields is None:
+            return None
+        # The layout of the client lines (the others are not plain query lines anyway).
+        at = fields.filter(pl.col("c2") == "client")["c3"].str.starts_with("@0x")
+        offset = 1 if at.all() else 0 if not at.any() else None
+        if offset is None:  # both layouts in one block: the line path sorts them out
+            return None
+        tokens = fields.lazy().select(
+            pl.int_range(block.first_no, block.first_no + block.lines, dtype=pl.Int64).alias(
+                "line_no"
+            ),
+            pl.lit(offset == 1).alias("_at"),
+            *[pl.col(f"c{i}").alias(name) for i, name in enumerate(_LEAD)],
+            *[pl.col(f"c{3 + offset + i}").alias(name) for i, name in enumerate(_AFTER_AT)],
+        )
+        plain = self._read_plain(tokens, ["line_no"])
+        if plain["_ok"].all():
+            return self.finish(plain.drop("_ok"))
+        frame = block.frame()  # the other lines' text, for the regex (and rejects)
+        return self.finish(self._patch(plain.with_columns(frame["raw"]), frame))
+
+    def _read_plain(self, tokens: pl.LazyFrame, keep: list[str]) -> pl.DataFrame:
+        """Events from the tokens of plain query lines (``_plain_tokens``), with ``_ok``:
+        whether each line is one (the other lines' values are to be replaced)."""
+        return (
+            tokens.with_columns(_plain_naive_ts().alias("_naive"))
             .select(
-                "line_no",
-                "raw",
+                *keep,
                 self.local_to_utc(pl.col("_naive")).alias("ts"),
                 byte_slice(
                     pl.col("_ipport"), 0, pl.col("_ipport").str.find("#", literal=True)
@@ -82,15 +138,6 @@ class Bind9Parser(LogParser):
             )
             .collect()
         )
-        ok = plain["_ok"]
-        plain = plain.drop("_ok")
-        if ok.all():
-            return plain.lazy()
-        # The few other lines: parsed by the regex, written into their own rows.
-        rows = (~ok).arg_true()
-        slow = self._parse_regex(frame[rows].lazy()).collect()
-        columns = [c for c in plain.columns if c not in ("line_no", "raw")]
-        return plain.with_columns([plain[c].scatter(rows, slow[c]) for c in columns]).lazy()
 
     def _parse_regex(self, lines: pl.LazyFrame) -> pl.LazyFrame:
         """Any BIND9 line: split the client prefix, then read the query name."""
@@ -128,25 +175,22 @@ def _at_offset() -> pl.Expr:
     return pl.col("_at").fill_null(False).cast(pl.Int64)
 
 
+#: A plain query line's first tokens, and those after the ``@0x`` token (or where it
+#: would be).
+_LEAD = ("_date", "_clock", "_client", "_t3")
+_AFTER_AT = ("_ipport", "_paren", "_query", "_qname", "_class", "_type")
+
+
 def _plain_tokens(offset: int | pl.Expr) -> list[pl.Expr]:
     """The tokens of a plain query line; those after ``@0x`` at ``offset`` past the
     position they have without it."""
     t = pl.col("_t")
-
-    def tok(i: int) -> pl.Expr:
-        return t.list.get(offset + i, null_on_oob=True)
-
     return [
-        t.list.get(0, null_on_oob=True).alias("_date"),
-        t.list.get(1, null_on_oob=True).alias("_clock"),
-        t.list.get(2, null_on_oob=True).alias("_client"),
-        t.list.get(3, null_on_oob=True).alias("_t3"),
-        tok(3).alias("_ipport"),
-        tok(4).alias("_paren"),
-        tok(5).alias("_query"),
-        tok(6).alias("_qname"),
-        tok(7).alias("_class"),
-        tok(8).alias("_type"),
+        *[t.list.get(i, null_on_oob=True).alias(name) for i, name in enumerate(_LEAD)],
+        *[
+            t.list.get(offset + 3 + i, null_on_oob=True).alias(name)
+            for i, name in enumerate(_AFTER_AT)
+        ],
     ]
 
 

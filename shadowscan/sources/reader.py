@@ -226,7 +226,9 @@ class ReadStats:
 _SNIFFED = (b"\x1f\x8b", b"\x28\xb5\x2f\xfd", b"\x78\x01", b"\x78\x5e", b"\x78\x9c", b"\x78\xda")
 
 
-def _decode(block: bytes, stats: ReadStats, end: int | None = None) -> pl.Series:
+def _decode(
+    block: bytes, stats: ReadStats, end: int | None = None, expected: int | None = None
+) -> pl.Series:
     """The lines of ``block[:end]`` (no ``\\n``, no trailing ``\\r``), exactly one per line.
 
     Fast path: polars' multi-threaded CSV reader with a separator absent from the block,
@@ -234,14 +236,16 @@ def _decode(block: bytes, stats: ReadStats, end: int | None = None) -> pl.Series
     valid UTF-8, else the exact Python path below decides (and counts Latin-1 lines).
     ``block[end]`` is a newline; what follows it (a partial line) is not returned, but
     when it is plain ASCII polars reads it as one more row, dropped after, so the lines
-    need not be copied out of the block first.
+    need not be copied out of the block first (nor when the newline ends the block: polars
+    reads no row after a last newline). ``expected``: the line count, when known.
     """
     end = len(block) if end is None else end
-    expected = block.count(b"\n", 0, end) + 1
+    if expected is None:
+        expected = block.count(b"\n", 0, end) + 1
     tail = block[end + 1 :]
-    whole = end == len(block) or (tail.isascii() and b"\r" not in tail and tail != b"")
+    whole = end >= len(block) - 1 or (tail.isascii() and b"\r" not in tail)
     source = block if whole else block[:end]
-    extra = 1 if whole and end < len(block) else 0
+    extra = 1 if end < len(block) - 1 and whole else 0
     if source and b"\x00" not in source and not source.startswith(_SNIFFED):
         try:
             fast = pl.read_csv(
@@ -285,6 +289,61 @@ def _frame(lines: pl.Series, first_no: int) -> pl.DataFrame:
     )
 
 
+@dataclass
+class Block:
+    """Whole lines of a file, still bytes: decoded where they are parsed (a worker thread),
+    or read straight into columns by a parser that can (:meth:`fields`)."""
+
+    #: The lines are ``data[:end]``; ``data[end]``, when there, is a newline.
+    data: bytes
+    end: int
+    #: The number of the first line, and how many lines there are.
+    first_no: int
+    lines: int
+    #: Lines that are not UTF-8 (read as Latin-1), known once :meth:`frame` decoded them.
+    latin1_lines: int = 0
+    _frame: pl.DataFrame | None = field(default=None, repr=False)
+
+    def frame(self) -> pl.DataFrame:
+        """The lines as ``line_no`` (from ``first_no``) and ``raw``; decoded once."""
+        if self._frame is None:
+            stats = ReadStats()
+            lines = _decode(self.data, stats, self.end, expected=self.lines)
+            self.latin1_lines = stats.latin1_lines
+            self._frame = _frame(lines, self.first_no)
+        return self._frame
+
+    def fields(self, separator: str, columns: int) -> pl.DataFrame | None:
+        """The first ``columns`` fields of every line split on ``separator`` (``c0``,
+        ``c1``...; empty fields, and fields a line does not have, are ``""``; fields past
+        ``columns`` are ignored), or None when the block cannot be read so exactly: a NUL,
+        a carriage return, bytes that are not UTF-8, or a row count that is not the line
+        count.
+
+        One multi-threaded pass of the CSV reader over the bytes: no string per line
+        first, no list of fields per line after.
+        """
+        text = self.data if self.end >= len(self.data) - 1 else self.data[: self.end + 1]
+        if not text or b"\x00" in text or b"\r" in text or text.startswith(_SNIFFED):
+            return None
+        try:
+            out = pl.read_csv(
+                text,
+                has_header=False,
+                separator=separator,
+                quote_char=None,
+                schema={f"c{i}": pl.String for i in range(columns)},
+                truncate_ragged_lines=True,
+                extra_columns="ignore",
+                missing_columns="insert",
+                empty_string_is_null=False,
+                raise_if_empty=False,
+            )
+        except (pl.exceptions.PolarsError, OSError):
+            return None
+        return out if out.height == self.lines else None
+
+
 def iter_chunks(
     path: Path,
     stats: ReadStats,
@@ -296,6 +355,31 @@ def iter_chunks(
     tap: ContentHash | None = None,
 ) -> Iterator[pl.DataFrame]:
     """Yield frames of ``line_no`` (1-based) and ``raw`` (the line, without CR/LF).
+
+    :func:`iter_blocks`, each block decoded here.
+    """
+    for block in iter_blocks(
+        path, stats, chunk_bytes=chunk_bytes, offset=offset, first_line=first_line, end=end,
+        tap=tap,
+    ):  # fmt: skip
+        frame = block.frame()
+        stats.latin1_lines += block.latin1_lines
+        yield frame
+
+
+def iter_blocks(
+    path: Path,
+    stats: ReadStats,
+    *,
+    chunk_bytes: int = CHUNK_BYTES,
+    offset: int = 0,
+    first_line: int = 1,
+    end: int | None = None,
+    tap: ContentHash | None = None,
+) -> Iterator[Block]:
+    """Yield the file's lines in blocks of about ``chunk_bytes``, numbered from
+    ``first_line``; the caller decodes them (``Block.frame``) and books their Latin-1
+    lines (``Block.latin1_lines``) into ``stats``.
 
     Memory is bounded by ``chunk_bytes`` whatever the file size. ``offset``/``end`` read
     a byte range of a plain file (an appended tail), numbering lines from ``first_line``.
@@ -309,7 +393,7 @@ def iter_chunks(
         raise InputError(f"cannot read file: {exc.strerror}", path=path) from None
     left = None if end is None else end - offset
     next_no = first_line
-    pending: pl.DataFrame | None = None
+    pending: Block | None = None
     carry = b""
     first = offset == 0
     with fh:
@@ -345,13 +429,13 @@ def iter_chunks(
                 give_back = False
             if cut >= 0:
                 carry = b"" if give_back else data[cut + 1 :]
-                lines = _decode(data, stats, cut)
+                lines = data.count(b"\n", 0, cut) + 1
                 # Held back one step, so a last line without a newline joins the last
                 # chunk (a whole-file parser then sees the whole document at once).
                 if pending is not None:
                     yield pending
-                pending = _frame(lines, next_no)
-                next_no += len(lines)
+                pending = Block(data, cut, next_no, lines)
+                next_no += lines
             else:
                 carry = data
             if error is not None:
@@ -361,10 +445,13 @@ def iter_chunks(
             if not block or left == 0:
                 break
     if carry:
-        lines = _decode(carry, stats)
-        tail = _frame(lines, next_no)
-        pending = tail if pending is None else pl.concat([pending, tail])
-        next_no += len(lines)
+        # The last line has no newline: one more line, joined to the last block.
+        if pending is None:
+            pending = Block(carry, len(carry), next_no, 1)
+        else:
+            joined = pending.data[: pending.end] + b"\n" + carry
+            pending = Block(joined, len(joined), pending.first_no, pending.lines + 1)
+        next_no += 1
     if pending is not None:
         yield pending
     stats.lines = next_no - first_line

@@ -8,10 +8,13 @@ come out the same as the regex alone would read them, in the same rows.
 from __future__ import annotations
 
 import polars as pl
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from shadowscan.sources.base import ParseResult
 from shadowscan.sources.bind9 import Bind9Parser
+from shadowscan.sources.reader import Block
 
 
 def _mostly(valid: str, *odd: str) -> st.SearchStrategy[str]:
@@ -99,3 +102,84 @@ def test_plain_lines_take_the_fast_path_and_others_do_not() -> None:
     assert fast["action"].to_list() == [None, "blocked", None]
     assert fast["src_ip"].to_list() == ["10.0.1.105", "192.168.1.1", "10.0.1.105"]
     assert str(fast["ts"][0]) == "2026-11-26 00:00:00.069000+00:00"
+
+
+def _block(lines: list[str]) -> Block:
+    data = "\n".join(lines).encode()
+    return Block(data, len(data), first_no=5, lines=len(lines))
+
+
+def _same(a: ParseResult, b: ParseResult) -> None:
+    assert a.events.equals(b.events)
+    assert a.rejects.equals(b.rejects)
+    assert a.skipped == b.skipped
+    assert a.hosts is not None and b.hosts is not None
+    assert sorted(a.hosts.to_list()) == sorted(b.hosts.to_list())
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.one_of(
+        st.lists(_lines(), min_size=1, max_size=40),
+        st.sampled_from(["@0x7f16474ce35b ", ""]).flatmap(
+            lambda h: st.lists(_lines(st.just(h)), min_size=1, max_size=40)
+        ),
+    )
+)
+def test_a_block_parses_as_its_lines_do(lines: list[str]) -> None:
+    """Read straight from the bytes (plain blocks) or not: what parsing the decoded lines
+    gives."""
+    parser = Bind9Parser(source_file="q.log", head=lines[:30])
+    block = _block(lines)
+    _same(parser.parse_block(block), parser.parse(_block(lines).frame()))
+
+
+PLAIN = (
+    "26-Nov-2026 00:00:00.069 client @0x7f16474ce35b 10.0.1.105#4021 "
+    "(www.example.com): query: www.example.com IN A +E(0)K (10.0.0.53)"
+)
+
+
+@pytest.mark.parametrize(
+    ("lines", "fast"),
+    [
+        ([PLAIN, PLAIN.replace("www.", "api.")], True),
+        ([PLAIN.replace("@0x7f16474ce35b ", "")] * 2, True),
+        ([PLAIN, PLAIN.replace("@0x7f16474ce35b ", "")], False),  # two layouts
+        ([PLAIN, "", PLAIN], True),  # a blank line: skipped, as in the line path
+        ([PLAIN, ""], False),  # a blank last line: polars reads no row for it
+        ([PLAIN, PLAIN + "\r"], False),
+        ([PLAIN, "query (cache) 'example.com/ANY/IN' denied"], True),  # rejected
+        ([PLAIN, PLAIN.replace("IN A", "IN")], True),  # read by the regex
+        (["", PLAIN], True),  # a first line with fewer fields than read
+    ],
+)
+def test_which_blocks_are_read_straight_from_the_bytes(lines: list[str], fast: bool) -> None:
+    parser = Bind9Parser(source_file="q.log", head=lines)
+    block = _block(lines)
+    assert (parser._plain_block(block) is not None) is fast
+    _same(parser.parse_block(block), parser.parse(_block(lines).frame()))
+
+
+_NAME = st.from_regex(r"[a-z0-9][a-z0-9.\-_]{0,30}", fullmatch=True)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.tuples(_NAME, st.sampled_from(["10.0.0.1", "fe80::1", "192.168.1.254"])),
+        min_size=1,
+        max_size=30,
+    )
+)
+def test_plain_blocks_are_read_straight_and_equal_the_lines(rows: list[tuple[str, str]]) -> None:
+    lines = [
+        f"26-Nov-2026 00:00:{i % 60:02d}.069 client @0x7f16474ce35b {ip}#4021 ({name}): "
+        f"query: {name} IN A +E(0)K (10.0.0.53)"
+        for i, (name, ip) in enumerate(rows)
+    ]
+    parser = Bind9Parser(source_file="q.log", head=lines[:30])
+    block = _block(lines)
+    fast = parser._plain_block(block)
+    assert fast is not None
+    _same(fast, parser.parse(_block(lines).frame()))

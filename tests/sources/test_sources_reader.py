@@ -16,7 +16,7 @@ import zstandard
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shadowscan.sources.reader import ReadStats, compression_of, iter_chunks
+from shadowscan.sources.reader import Block, ReadStats, compression_of, iter_chunks
 
 TEXT = b"first line\nsecond line\nthird line\n"
 LINES = [(1, "first line"), (2, "second line"), (3, "third line")]
@@ -347,3 +347,46 @@ def test_truncated_zstd_keeps_every_complete_line(tmp_path: Path) -> None:
     rows, stats = read_rows(path)
     assert stats.truncated is not None
     assert rows == list(enumerate(numbered_text(whole).decode().splitlines(), start=1))
+
+
+# Block.fields: a block's lines split straight from the bytes -----------------------------
+
+
+def _block(text: bytes) -> Block:
+    return Block(text, len(text), first_no=1, lines=text.count(b"\n") + 1)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(st.text(st.sampled_from("ab é#\t\"'-"), max_size=12), min_size=1, max_size=20).filter(
+        lambda lines: lines[-1] != ""
+    ),
+    st.integers(1, 5),
+)
+def test_block_fields_are_the_lines_split_on_the_separator(lines: list[str], columns: int) -> None:
+    """Exactly ``str.split(" ")`` of each line, cut or padded with "" to ``columns``; no
+    quoting, tabs and quotes kept as they are."""
+    fields = _block("\n".join(lines).encode()).fields(" ", columns)
+    assert fields is not None
+    expected = [tuple((line.split(" ") + [""] * columns)[:columns]) for line in lines]
+    assert fields.rows() == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        b"a b\r\nc d",  # a carriage return
+        b"a b\nc\x00d",  # a NUL
+        b"a b\n\xff c",  # not UTF-8
+        b"a b\n",  # a blank last line gives no row
+        b"\x1f\x8b b\nc d",  # polars would take it for gzip
+    ],
+)
+def test_block_fields_decline_what_they_cannot_read_exactly(text: bytes) -> None:
+    assert _block(text).fields(" ", 2) is None
+
+
+def test_a_block_decodes_to_its_numbered_lines_and_counts_latin1() -> None:
+    block = Block(b"caf\xe9\nok\npartial", 7, first_no=7, lines=2)
+    assert block.frame().rows() == [(7, "café"), (8, "ok")]
+    assert block.latin1_lines == 1
