@@ -25,6 +25,26 @@ def compact(frame: pl.DataFrame) -> pl.DataFrame:
     return pl.read_ipc(buffer)
 
 
+def by_distinct(values: pl.Series, exprs: list[pl.Expr]) -> pl.DataFrame:
+    """``exprs`` (on a column named as ``values``) computed once per distinct value and
+    given back row for row: one hashing pass instead of a string operation per row and
+    expression, for the low-cardinality fields of log lines (status codes, user names).
+
+    A null value gives nulls; ``exprs`` must give null for a null input to agree with
+    evaluating them on every row.
+
+    >>> upper = [pl.col("s").str.to_uppercase()]
+    >>> by_distinct(pl.Series("s", ["a", None, "a"]), upper)["s"].to_list()
+    ['A', None, 'A']
+    """
+    # A private category mapping: its physical codes index the distinct values, in order.
+    # It lives as long as a column uses it, so the categorical column is held till the end.
+    categories = pl.Categories.random()
+    encoded = values.cast(pl.Categorical(categories))
+    table = categories.to_series().alias(values.name).to_frame().select(exprs)
+    return table.select(pl.all().gather(encoded.to_physical()))
+
+
 def distinct_hosts(rows: pl.DataFrame, known: pl.Series | None = None) -> pl.DataFrame:
     """The distinct non-null ``host`` values of ``rows`` as a one-column frame, or ``known``
     when the caller already has them (any superset; see ``ParseResult.hosts``)."""

@@ -13,6 +13,7 @@ from typing import ClassVar
 
 import polars as pl
 
+from shadowscan.frames import by_distinct
 from shadowscan.sources.base import (
     REASON,
     SKIP,
@@ -64,22 +65,40 @@ class SquidNativeParser(LogParser):
         # dropping the empty pieces reads runs of spaces as one, without rewriting lines.
         line = pl.col("raw").str.strip_chars()
         parts = line.str.split(" ").list.eval(pl.element().filter(pl.element() != ""))
-        p = lines.with_columns(parts.alias("_p")).with_columns(
-            pl.col("_p").list.len().alias("_n"),
-            *[
-                pl.col("_p").list.get(i, null_on_oob=True).alias(name)
-                for i, name in enumerate(_FIELDS)
-            ],
+        tokens = (
+            lines.with_columns(parts.alias("_p"))
+            .with_columns(
+                pl.col("_p").list.len().alias("_n"),
+                *[
+                    pl.col("_p").list.get(i, null_on_oob=True).alias(name)
+                    for i, name in enumerate(_FIELDS)
+                ],
+            )
+            .drop("_p")
+            .collect()
         )
         # "TCP_MISS/200": the status is the three digits after the last "/" (the regex's
-        # ``[A-Z_]+/\d{3}``); anything else leaves it null and the line rejected.
+        # ``[A-Z_]+/\d{3}``); anything else leaves it null and the line rejected. Result
+        # codes and user names repeat: both are read once per distinct value.
         code = pl.col("code")
-        p = p.with_columns(
-            pl.when(code.str.slice(-4, 1) == "/")
-            .then(code.str.tail(3).cast(pl.Int32, strict=False))
-            .alias("_status"),
-            epoch_to_utc(pl.col("ts_")).alias("_ts"),
-            pl.col("bytes").cast(pl.Int64, strict=False).alias("_bytes"),
+        by_code = by_distinct(
+            tokens["code"],
+            [
+                pl.when(code.str.slice(-4, 1) == "/")
+                .then(code.str.tail(3).cast(pl.Int32, strict=False))
+                .alias("_status"),
+                code.str.contains("DENIED", literal=True).alias("_denied"),
+            ],
+        )
+        users = by_distinct(tokens["user_"], [normalize_user(pl.col("user_")).alias("_user")])
+        p = (
+            tokens.hstack(by_code)
+            .hstack(users)
+            .lazy()
+            .with_columns(
+                epoch_to_utc(pl.col("ts_")).alias("_ts"),
+                pl.col("bytes").cast(pl.Int64, strict=False).alias("_bytes"),
+            )
         )
         # URL -> authority and path by literal find + byte slice (no regex, no struct, no
         # when/then per line): after the first "://" if any, the authority runs to the first
@@ -98,7 +117,7 @@ class SquidNativeParser(LogParser):
         host = pl.col("_host")
         path = byte_slice(pl.col("_path"), 0, query.fill_null(_TO_END))
         status = pl.col("_status")
-        denied = code.str.contains("DENIED", literal=True)  # only the code part has letters
+        denied = pl.col("_denied")  # only the code part has letters
         # 407 is the proxy asking for credentials, not a policy block: the client retries.
         action = (
             pl.when(denied & (status == 407))
@@ -112,7 +131,7 @@ class SquidNativeParser(LogParser):
             "raw",
             pl.col("_ts").alias("ts"),
             null_if(pl.col("client"), "-").alias("src_ip"),
-            normalize_user(pl.col("user_")).alias("user"),
+            pl.col("_user").alias("user"),
             host.alias("host"),
             path.alias("url_path"),
             pl.col("method_").alias("method"),

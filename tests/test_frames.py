@@ -1,0 +1,45 @@
+"""shadowscan.frames: expressions once per distinct value equal them row by row."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import polars as pl
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from shadowscan.frames import by_distinct
+from shadowscan.sources.normalize import normalize_user
+
+_EXPRS = [
+    normalize_user(pl.col("v")).alias("user"),
+    pl.col("v").str.tail(3).cast(pl.Int32, strict=False).alias("n"),
+    pl.col("v").str.contains("DENIED", literal=True).alias("denied"),
+]
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.none(),
+            st.sampled_from(["-", "", " alice ", "CORP%5Cbob", "TCP_DENIED/403", "x/200"]),
+            st.text(max_size=8),
+        ),
+        max_size=60,
+    )
+)
+def test_by_distinct_equals_the_expressions_on_every_row(values: list[str | None]) -> None:
+    column = pl.Series("v", values, dtype=pl.String)
+    direct = column.to_frame().select(_EXPRS)
+    assert by_distinct(column, _EXPRS).equals(direct)
+
+
+def test_by_distinct_from_several_threads_at_once() -> None:
+    """Each call has its own category mapping: concurrent chunks do not mix codes."""
+    columns = [pl.Series("v", [f"u{i % 97}-{k}" for i in range(20_000)]) for k in range(8)]
+    expr = [pl.col("v").str.to_uppercase()]
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda c: by_distinct(c, expr), columns))
+    for column, result in zip(columns, results, strict=True):
+        assert result["v"].to_list() == column.str.to_uppercase().to_list()
