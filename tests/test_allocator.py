@@ -39,3 +39,13 @@ def test_a_users_own_allocator_options_are_kept() -> None:
     )
     assert shown.stdout.strip().endswith("," + mine)
     assert MALLOC_CONF not in shown.stdout
+
+
+def test_polars_defaults_left_by_a_parent_process_are_replaced() -> None:
+    """A parent that imported polars passes polars' defaults on; they are not a choice."""
+    inherited = "dirty_decay_ms:500,muzzy_decay_ms:1000"
+    for value in (inherited, f"{inherited},{inherited}", f"{inherited},thp:always"):
+        shown = _python(
+            "import os, shadowscan.cli; print(os.environ['" + _VAR + "'])", _env(**{_VAR: value})
+        )
+        assert shown.stdout.strip().endswith("," + MALLOC_CONF)

@@ -6,8 +6,9 @@ operating system after a short delay (polars sets 500 ms). A scan frees and take
 after chunk (about half a million minor page faults, ~2 s of kernel time, in a 10M-line
 Squid scan). Keeping freed pages for ten seconds makes a scan 6-8 % faster for 60-100 MiB
 more peak memory (``bench/README.md``). polars appends this variable to its own defaults
-when it is first imported, and jemalloc reads the result once; a value the user has set
-already is kept.
+when it is first imported, and jemalloc reads the result once. A value the user has set
+is kept; polars' own defaults, which a parent process that imported polars leaves in the
+environment it passes on, are not a user's choice and are replaced.
 """
 
 from __future__ import annotations
@@ -15,6 +16,18 @@ from __future__ import annotations
 import os
 
 #: jemalloc options (the ``_RJEM_`` prefix is the one polars' build of jemalloc reads).
+VARIABLE = "_RJEM_MALLOC_CONF"
 MALLOC_CONF = "background_thread:true,dirty_decay_ms:10000"
+#: What ``import polars`` writes into the variable when nobody set it.
+POLARS_DEFAULTS = ("dirty_decay_ms:500,muzzy_decay_ms:1000",)
 
-os.environ.setdefault("_RJEM_MALLOC_CONF", MALLOC_CONF)
+
+def _inherited_defaults(value: str) -> bool:
+    """True when ``value`` is only polars' defaults (repeated, as each polars import in a
+    chain of processes appends what it inherited), perhaps with its huge-page options."""
+    parts = [p for p in value.split(",") if p not in ("thp:always", "metadata_thp:always")]
+    return ",".join(parts) in {",".join(POLARS_DEFAULTS * n) for n in range(1, 5)}
+
+
+if _inherited_defaults(os.environ.get(VARIABLE, POLARS_DEFAULTS[0])):
+    os.environ[VARIABLE] = MALLOC_CONF
