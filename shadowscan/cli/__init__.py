@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from shadowscan import __version__
-from shadowscan.cli import _allocator  # noqa: F401  (first: polars is not loaded yet)
+from shadowscan.cli import _runtime  # noqa: F401  (first: polars is not loaded yet)
 from shadowscan.cli.batch import report, run
 from shadowscan.cli.common import setup_logging
 from shadowscan.cli.formats import formats

@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 
-from shadowscan.cli._allocator import MALLOC_CONF
+from shadowscan.cli._runtime import MALLOC_CONF
 
 _VAR = "_RJEM_MALLOC_CONF"
 
@@ -23,16 +23,16 @@ def _env(**extra: str) -> dict[str, str]:
     return env
 
 
-def test_the_cli_sets_the_allocator_options_before_polars_loads() -> None:
+def test_the_cli_sets_the_runtime_options_before_polars_loads() -> None:
     done = _python("import shadowscan.cli", _env(), "-X", "importtime")
     modules = [line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines()]
-    assert modules.index("shadowscan.cli._allocator") < modules.index("polars")
+    assert modules.index("shadowscan.cli._runtime") < modules.index("polars")
     shown = _python("import os, shadowscan.cli; print(os.environ['" + _VAR + "'])", _env())
     # polars puts its own defaults first; the later options win
     assert shown.stdout.strip().endswith("," + MALLOC_CONF)
 
 
-def test_a_users_own_allocator_options_are_kept() -> None:
+def test_a_users_own_runtime_options_are_kept() -> None:
     mine = "dirty_decay_ms:0"
     shown = _python(
         "import os, shadowscan.cli; print(os.environ['" + _VAR + "'])", _env(**{_VAR: mine})
@@ -49,3 +49,14 @@ def test_polars_defaults_left_by_a_parent_process_are_replaced() -> None:
             "import os, shadowscan.cli; print(os.environ['" + _VAR + "'])", _env(**{_VAR: value})
         )
         assert shown.stdout.strip().endswith("," + MALLOC_CONF)
+
+
+def test_objects_are_frozen_before_the_interpreter_collects_them_at_exit() -> None:
+    """The CLI's exit hook freezes the heap (this probe's hook, registered first, runs
+    after it)."""
+    probe = (
+        "import atexit, gc\n"
+        "atexit.register(lambda: print('frozen', gc.get_freeze_count() > 0))\n"
+        "import shadowscan.cli\n"
+    )
+    assert _python(probe, _env()).stdout.split() == ["frozen", "True"]
