@@ -25,7 +25,7 @@ from shadowscan.frames import compact
 from shadowscan.identity import Directory, Subnets, attribute
 from shadowscan.leases import Leases
 from shadowscan.match.compile import CompiledCatalog, compile_catalog
-from shadowscan.match.matcher import annotate
+from shadowscan.match.matcher import annotate, matched_rows
 from shadowscan.policy import Policy
 from shadowscan.sources import REGISTRY
 from shadowscan.sources.base import LogParser, ParseResult
@@ -350,16 +350,18 @@ def _process_chunk(
     if events.is_empty():
         return out
     hosts = out.result.hosts
-    annotated = annotate(events, ctx.cc, hosts=hosts)
     if on_events is not None:
+        annotated = annotate(events, ctx.cc, hosts=hosts)
         # Here, in the worker: writing the events (the store's Parquet) is as parallel as
         # parsing them. The sink must be thread-safe and must not depend on call order.
         on_events(annotated)
-    hit = annotated["service_id"].is_not_null()
-    matched = annotated.filter(hit)
+        hit = annotated["service_id"].is_not_null()
+        matched = annotated.filter(hit)
+    else:  # a scan keeps only the matched rows: no match columns for the others
+        matched, hit = matched_rows(events, ctx.cc, hosts=hosts)
     if matched.height:
         out.matched = compact(matched)
-    signals = signal_rows(annotated.select(SIGNAL_COLUMNS).filter(~hit), hosts=hosts)
+    signals = signal_rows(events.select(SIGNAL_COLUMNS).filter(~hit), hosts=hosts)
     if signals.height:
         out.signals = compact(signals)
     return out

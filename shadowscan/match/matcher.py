@@ -105,6 +105,34 @@ def annotate(
     Rows keep their order and count. ``hosts``: the distinct hosts, when already known
     (any superset of the events' hosts; see ``ParseResult.hosts``).
     """
+    dom, url, ua, saas = _rules(events, cc, hosts)
+    if url.is_empty() and ua.is_empty() and saas.is_empty():
+        return _annotate_domains(events, dom, cc)
+    return _annotate_all(events, cc, dom, url, ua, saas)
+
+
+def matched_rows(
+    events: pl.DataFrame, cc: CompiledCatalog, *, hosts: pl.Series | None = None
+) -> tuple[pl.DataFrame, pl.Series]:
+    """The rows of ``events`` that match a service, annotated, and which rows those are:
+    what ``annotate(events)`` gives for them, without building the match columns of the
+    rows that match nothing (most of them). ``hosts`` as for :func:`annotate`.
+    """
+    dom, url, ua, saas = _rules(events, cc, hosts)
+    if url.is_empty() and ua.is_empty() and saas.is_empty():
+        # Only domains matched: the rows are those of the matched hosts.
+        hit = events["host"].is_in(dom["host"].implode()).fill_null(False)
+        return _annotate_domains(events.filter(hit), dom, cc), hit
+    annotated = _annotate_all(events, cc, dom, url, ua, saas)
+    hit = annotated["service_id"].is_not_null()
+    return annotated.filter(hit), hit
+
+
+def _rules(
+    events: pl.DataFrame, cc: CompiledCatalog, hosts: pl.Series | None
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """The matches of the distinct values: hosts (domain rules), hosts and paths (URL
+    rules), user agents, SaaS app names (the last empty when no event names an app)."""
     suffixes = host_suffixes(distinct_hosts(events, hosts))
     dom = _match_domains(suffixes, cc)
     url = _match_urls(events, suffixes, cc)
@@ -112,8 +140,18 @@ def annotate(
     saas = cc.saas_apps.rename({"service_id": "_saas"})
     if events["app"].null_count() == events.height:  # no app names: nothing to join
         saas = saas.clear()
-    if url.is_empty() and ua.is_empty() and saas.is_empty():
-        return _annotate_domains(events, dom, cc)
+    return dom, url, ua, saas
+
+
+def _annotate_all(
+    events: pl.DataFrame,
+    cc: CompiledCatalog,
+    dom: pl.DataFrame,
+    url: pl.DataFrame,
+    ua: pl.DataFrame,
+    saas: pl.DataFrame,
+) -> pl.DataFrame:
+    """``annotate`` when URL rules, user agents or SaaS apps matched too."""
     out = events.with_columns(pl.col("app").str.to_lowercase().alias("_app_key"))
     # A left join on a table with no rows only adds a null column: skip the row-level
     # join then (most chunks match no URL rule, user agent or SaaS app).

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from shadowscan.match.compile import CompiledCatalog
-from shadowscan.match.matcher import annotate, host_suffixes
+from shadowscan.match.matcher import annotate, host_suffixes, matched_rows
 from shadowscan.schema import EVENT_SCHEMA, conform
 
 # The domains of tests/data/signatures/match_small: none is a text suffix of another.
@@ -97,3 +97,40 @@ def test_host_suffixes_are_the_label_suffixes(hosts: list[str]) -> None:
     )
     frame = pl.DataFrame({"host": sorted(set(hosts))}, schema={"host": pl.String})
     assert sorted(host_suffixes(frame).rows()) == expected
+
+
+_HOSTS = st.one_of(
+    host,
+    st.sampled_from(
+        ["api.openai.com", "chatgpt.com", "claude.ai", "gemini.google.com", "www.google.com"]
+    ),
+)
+_ROWS = st.lists(
+    st.tuples(
+        _HOSTS,
+        st.sampled_from([None, "/", "/v1/chat/completions", "/gemini/app", "/search"]),
+        st.sampled_from([None, "OpenAI/Python 1.3.0", "Mozilla/5.0", "anthropic-python/0.3"]),
+        st.sampled_from([None, "ChatGPT", "Otter.ai", "Slack"]),
+        st.sampled_from(["proxy", "dns", "saas"]),
+    ),
+    max_size=30,
+)
+
+
+@fast
+@given(rows=_ROWS)
+def test_matched_rows_are_the_annotated_rows_that_match(
+    rows: list[tuple[str | None, str | None, str | None, str | None, str]],
+    bundled_cc: CompiledCatalog,
+) -> None:
+    """``matched_rows`` = ``annotate`` filtered to its matches, with or without URL rules,
+    user agents and SaaS apps in play."""
+    names = ["host", "url_path", "user_agent", "app", "source"]
+    events = conform(
+        pl.DataFrame(rows, schema=dict.fromkeys(names, pl.String), orient="row"), EVENT_SCHEMA
+    )
+    annotated = annotate(events, bundled_cc)
+    hit = annotated["service_id"].is_not_null()
+    matched, mask = matched_rows(events, bundled_cc)
+    assert mask.to_list() == hit.to_list()
+    assert matched.equals(annotated.filter(hit))
