@@ -116,6 +116,15 @@ class Context:
     leases: Leases | None = None
 
 
+#: A context, or what gives it once ready (the scan loads the catalog and identity
+#: sources while the first chunks are parsed: parsing needs none of them).
+ContextSource = Context | Callable[[], Context]
+
+
+def _context(ctx: ContextSource) -> Context:
+    return ctx if isinstance(ctx, Context) else ctx()
+
+
 def build_context(
     catalog: Catalog,
     *,
@@ -171,7 +180,7 @@ class FileOutcome:
 
 def process_file(
     path: Path,
-    ctx: Context,
+    ctx: ContextSource,
     coverage: Coverage,
     *,
     on_rejects: Sink,
@@ -229,7 +238,7 @@ def process_file(
 
     def take(done: _ChunkOut) -> None:
         stats.latin1_lines += done.latin1_lines
-        _take(done, ctx, fmt, outcome, coverage, on_rejects)
+        _take(done, _context(ctx), fmt, outcome, coverage, on_rejects)
 
     with ThreadPoolExecutor(CHUNKS_IN_FLIGHT, thread_name_prefix="shadowscan-chunk") as pool:
         # Results are taken in submission order, so line numbers, rejects and kept frames
@@ -243,7 +252,7 @@ def process_file(
                 take(work.popleft().result())
         while work:
             take(work.popleft().result())
-    _release(outcome, ctx, final=True)
+    _release(outcome, _context(ctx), final=True)
     report.lines_read = stats.lines
     _notes(report, stats, fmt)
     return outcome
@@ -258,7 +267,7 @@ FILES_IN_FLIGHT = CHUNKS_IN_FLIGHT
 
 def process_files(
     paths: list[Path],
-    ctx: Context,
+    ctx: ContextSource,
     coverage: Coverage,
     *,
     on_rejects: Sink,
@@ -340,7 +349,7 @@ class _ChunkOut:
 
 
 def _process_chunk(
-    block: Block, parser: LogParser, ctx: Context, on_events: Sink | None
+    block: Block, parser: LogParser, source: ContextSource, on_events: Sink | None
 ) -> _ChunkOut:
     """Parse and match one block; touches nothing shared but read-only state (and the
     thread-safe events sink)."""
@@ -349,6 +358,7 @@ def _process_chunk(
     events = out.result.events
     if events.is_empty():
         return out
+    ctx = _context(source)  # needed from here on (the first chunks may wait for it)
     hosts = out.result.hosts
     if on_events is not None:
         annotated = annotate(events, ctx.cc, hosts=hosts)

@@ -10,19 +10,22 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import IO
 
 import polars as pl
 
 from shadowscan.candidates import load_ignore
-from shadowscan.catalog import load_catalog
+from shadowscan.catalog import Catalog, load_catalog
 from shadowscan.discover import discover
 from shadowscan.errors import InputError
 from shadowscan.outputs import Evidence, RunFacts, ScanResult, spool_signals, write_outputs
-from shadowscan.pipeline import Coverage, build_context, process_files
+from shadowscan.pipeline import Context, Coverage, build_context, process_files
 from shadowscan.privacy import redact_rejects
 from shadowscan.report.files import make_private_dir, open_private
 from shadowscan.report.matches import MatchesWriter
@@ -74,48 +77,15 @@ def run_scan(opts: ScanOptions, *, progress: Callable[[str], None] | None = None
         "policy": opts.policy or found.config.get("policy"),
     }
     lease_paths = opts.leases or ([found.config["leases"]] if "leases" in found.config else [])
-    catalog = load_catalog(opts.signatures)
-    ctx = build_context(catalog, **config, leases=lease_paths, as_of=as_of)
-    previous = load_baseline(opts.baseline) if opts.baseline else None
-    ignore = ctx.policy.candidate_ignore + (
-        load_ignore(opts.candidate_ignore) if opts.candidate_ignore else ()
-    )
-    make_private_dir(opts.out)
-    t_setup = time.perf_counter()
-    coverage = Coverage()
-    # Matched rows go to matches.parquet batch by batch as they are enriched: the run
-    # never holds them all (the report stage reads the file back lazily).
-    matches = MatchesWriter(opts.out / "matches.parquet", pseudonym_key=opts.pseudonym_key)
-    # Candidate signal rows likewise, attributed as they come, to a temporary file the
-    # report stage aggregates.
-    signals = Spool(opts.out / ".candidate-signals.parquet")
-    evidence = Evidence(written=matches, signals_spooled=signals)
-    try:
-        with open_private(opts.out / "rejects.csv") as rejects_fh:
-            append_csv(pl.DataFrame(schema=REJECT_SCHEMA), rejects_fh, header=True)
-
-            def write_rejects(rejects: pl.DataFrame) -> None:
-                if opts.pseudonym_key is not None:
-                    rejects = redact_rejects(rejects)
-                append_csv(rejects, rejects_fh, header=False)
-
-            for outcome in process_files(
-                list(found.files),
-                ctx,
-                coverage,
-                on_rejects=write_rejects,
-                on_matches=matches.write,
-                on_signals=spool_signals(signals, ctx, ignore),
-                progress=progress,
-                log_format=opts.format,
-                tz=opts.tz,
-                mapping=opts.mapping,
-            ):
-                evidence.reports.append(outcome.report)
-    except BaseException:
-        matches.abandon()  # no half-written matches.parquet
-        signals.remove()
-        raise
+    with ThreadPoolExecutor(1, thread_name_prefix="shadowscan-setup") as setup_pool:
+        # The catalog, identity sources and policy load while the first chunks are read
+        # and parsed (parsing needs none of them; ~0.2 s of a scan). Nothing is written
+        # before they are loaded: a configuration error leaves no output folder.
+        loading = setup_pool.submit(_setup, opts, config, lease_paths, as_of)
+        t_setup = time.perf_counter()
+        evidence, coverage = _parse(opts, found.files, loading.result, progress)
+    setup = loading.result()
+    log.debug("catalog, identity sources and policy loaded in %.3f s", setup.seconds)
     evidence.coverage = coverage.shares()
     t_parse = time.perf_counter()
     facts = RunFacts(
@@ -126,13 +96,106 @@ def run_scan(opts: ScanOptions, *, progress: Callable[[str], None] | None = None
         baseline=str(opts.baseline) if opts.baseline else None,
         pseudonym_key=opts.pseudonym_key,
         min_cell_users=opts.min_cell_users,
-        candidate_ignore=ignore,
+        candidate_ignore=setup.ignore,
     )
+    # Stages of this thread, which add up to the run (the loading overlaps parse_match).
     timings = {"setup": round(t_setup - t0, 3), "parse_match": round(t_parse - t_setup, 3)}
+    signals = evidence.signals_spooled
     try:
         return write_outputs(
-            opts.out, evidence, catalog=catalog, ctx=ctx, facts=facts, previous=previous,
-            timings=timings,
+            opts.out, evidence, catalog=setup.catalog, ctx=setup.ctx, facts=facts,
+            previous=setup.previous, timings=timings,
         )  # fmt: skip
     finally:
-        signals.remove()  # read by now: a temporary file
+        if signals is not None:
+            signals.remove()  # read by now: a temporary file
+
+
+@dataclass
+class _Setup:
+    """What a scan loads before it can match: catalog, context, baseline, ignore list."""
+
+    catalog: Catalog
+    ctx: Context
+    previous: pl.DataFrame | None
+    ignore: tuple[str, ...]
+    seconds: float
+
+
+def _setup(
+    opts: ScanOptions, config: dict[str, Path | None], leases: list[Path], as_of: date
+) -> _Setup:
+    t0 = time.perf_counter()
+    catalog = load_catalog(opts.signatures)
+    ctx = build_context(catalog, **config, leases=leases, as_of=as_of)
+    previous = load_baseline(opts.baseline) if opts.baseline else None
+    ignore = ctx.policy.candidate_ignore + (
+        load_ignore(opts.candidate_ignore) if opts.candidate_ignore else ()
+    )
+    return _Setup(catalog, ctx, previous, ignore, time.perf_counter() - t0)
+
+
+def _parse(
+    opts: ScanOptions,
+    files: Iterable[Path],
+    setup: Callable[[], _Setup],
+    progress: Callable[[str], None] | None,
+) -> tuple[Evidence, Coverage]:
+    """Parse and match every file; rejects, matches and signal rows written as they come.
+
+    The output folder and files are made at the first row to write (or at the end), once
+    ``setup`` is ready: its errors come first.
+    """
+    coverage = Coverage()
+    # Matched rows go to matches.parquet batch by batch as they are enriched: the run
+    # never holds them all (the report stage reads the file back lazily).
+    matches = MatchesWriter(opts.out / "matches.parquet", pseudonym_key=opts.pseudonym_key)
+    # Candidate signal rows likewise, attributed as they come, to a temporary file the
+    # report stage aggregates.
+    signals = Spool(opts.out / ".candidate-signals.parquet")
+    evidence = Evidence(written=matches, signals_spooled=signals)
+    with ExitStack() as files_open:
+        rejects_fh: list[IO[bytes]] = []
+
+        def ready() -> IO[bytes]:
+            if not rejects_fh:
+                setup()  # raises its error, if any, before anything is written
+                make_private_dir(opts.out)
+                rejects_fh.append(files_open.enter_context(open_private(opts.out / "rejects.csv")))
+                append_csv(pl.DataFrame(schema=REJECT_SCHEMA), rejects_fh[0], header=True)
+            return rejects_fh[0]
+
+        def write_rejects(rejects: pl.DataFrame) -> None:
+            fh = ready()
+            if opts.pseudonym_key is not None:
+                rejects = redact_rejects(rejects)
+            append_csv(rejects, fh, header=False)
+
+        def write_matches(batch: pl.DataFrame) -> None:
+            ready()
+            matches.write(batch)
+
+        def write_signals(batch: pl.DataFrame) -> None:
+            ready()
+            spool_signals(signals, setup().ctx, setup().ignore)(batch)
+
+        try:
+            for outcome in process_files(
+                list(files),
+                lambda: setup().ctx,
+                coverage,
+                on_rejects=write_rejects,
+                on_matches=write_matches,
+                on_signals=write_signals,
+                progress=progress,
+                log_format=opts.format,
+                tz=opts.tz,
+                mapping=opts.mapping,
+            ):
+                evidence.reports.append(outcome.report)
+            ready()
+        except BaseException:
+            matches.abandon()  # no half-written matches.parquet
+            signals.remove()
+            raise
+    return evidence, coverage

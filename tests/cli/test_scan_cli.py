@@ -177,6 +177,7 @@ def test_bad_policy_names_file_and_line(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert f"Error: {policy}:2: unknown service 'nope-ai'" in result.output
     assert "Traceback" not in result.output
+    assert not (tmp_path / "o").exists()
 
 
 def test_bad_catalog_refused(tmp_path: Path) -> None:
@@ -192,6 +193,9 @@ def test_bad_catalog_refused(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 1
     assert "x.yaml:6: unknown key 'domian' (did you mean 'domains'?)" in result.output
+    # The catalog loads while the logs are parsed, yet nothing is written before it is
+    # known to be good: no output folder.
+    assert not (tmp_path / "o").exists()
 
 
 def test_unknown_file_is_reported_and_skipped(tmp_path: Path) -> None:
