@@ -313,12 +313,20 @@ class Block:
             self._frame = _frame(lines, self.first_no)
         return self._frame
 
-    def fields(self, separator: str, columns: int) -> pl.DataFrame | None:
+    def fields(
+        self,
+        separator: str,
+        columns: int,
+        *,
+        select: list[int] | None = None,
+        exact: bool = False,
+    ) -> pl.DataFrame | None:
         """The first ``columns`` fields of every line split on ``separator`` (``c0``,
         ``c1``...; empty fields, and fields a line does not have, are ``""``; fields past
-        ``columns`` are ignored), or None when the block cannot be read so exactly: a NUL,
-        a carriage return, bytes that are not UTF-8, or a row count that is not the line
-        count.
+        ``columns`` are ignored, or with ``exact`` make the block unreadable), or None
+        when the block cannot be read so exactly: a NUL, a carriage return, bytes that
+        are not UTF-8, or a row count that is not the line count. ``select``: only
+        these fields (by position) are kept.
 
         One multi-threaded pass of the CSV reader over the bytes: no string per line
         first, no list of fields per line after.
@@ -333,8 +341,9 @@ class Block:
                 separator=separator,
                 quote_char=None,
                 schema={f"c{i}": pl.String for i in range(columns)},
-                truncate_ragged_lines=True,
-                extra_columns="ignore",
+                columns=select,
+                truncate_ragged_lines=not exact,
+                extra_columns="raise" if exact else "ignore",
                 missing_columns="insert",
                 empty_string_is_null=False,
                 raise_if_empty=False,

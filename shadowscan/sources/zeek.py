@@ -11,8 +11,17 @@ from typing import Any, ClassVar
 
 import polars as pl
 
-from shadowscan.sources.base import REASON, SKIP, LogParser, epoch_to_utc, first_reason, null_if
+from shadowscan.sources.base import (
+    REASON,
+    SKIP,
+    LogParser,
+    ParseResult,
+    epoch_to_utc,
+    first_reason,
+    null_if,
+)
 from shadowscan.sources.jsonlines import not_an_object, share_of_records, with_json_fields
+from shadowscan.sources.reader import Block
 
 _WANTED = {"ts": "ts_", "id.orig_h": "src_ip", "query": "query"}
 
@@ -76,14 +85,63 @@ class ZeekDnsTsvParser(LogParser):
             else:
                 picks.append(pl.lit(None, dtype=pl.String).alias(alias))
         p = lines.with_columns(*picks, parts.list.len().alias("_n"))
+        return self._events(p, ["line_no", "raw"], raw)
+
+    def parse_block(self, block: Block) -> ParseResult:
+        """A block of whole records straight from its bytes, else :meth:`parse`."""
+        fields = self._record_fields(block)
+        if fields is None:
+            return super().parse_block(block)
+        n = len(self.columns)
+        p = fields.lazy().select(
+            pl.int_range(block.first_no, block.first_no + block.lines, dtype=pl.Int64).alias(
+                "line_no"
+            ),
+            "c0",
+            *[
+                (
+                    pl.col(f"c{self.columns.index(field)}")
+                    if field in self.columns
+                    else pl.lit(None, dtype=pl.String)
+                ).alias(alias)
+                for field, alias in _WANTED.items()
+            ],
+            pl.lit(n).alias("_n"),
+        )
+        # A line's first field starts it: it starts with "#" when the line does.
+        out = self._events(p, ["line_no"], pl.col("c0")).collect()
+        if out[REASON].is_not_null().any():  # rejects keep their line: decode them
+            out = out.with_columns(block.frame()["raw"])
+        return self.finish(out)
+
+    def _record_fields(self, block: Block) -> pl.DataFrame | None:
+        """The fields :meth:`parse_lines` picks, read by polars' CSV reader, when every line
+        of the block has exactly the ``#fields`` count of fields; else None.
+
+        Each line whose last field is not empty has at least that many separators; when
+        the block holds exactly that many per line, each line has exactly that many.
+        """
+        n = len(self.columns)
+        if len(self.sep.encode()) != 1 or n == 0:
+            return None
+        wanted = sorted({0, n - 1, *(self.columns.index(f) for f in _WANTED if f in self.columns)})
+        fields = block.fields(self.sep, n, select=wanted)
+        if fields is None or (fields[f"c{n - 1}"] == "").any():
+            return None
+        if block.data.count(self.sep.encode(), 0, block.end) != (n - 1) * block.lines:
+            return None
+        return fields
+
+    def _events(self, p: pl.LazyFrame, keep: list[str], first: pl.Expr) -> pl.LazyFrame:
+        """Events from the picked fields (``ts_``, ``src_ip``, ``query``, ``_n``); a line
+        is a header when ``first`` (the line, or its first field) starts with "#"."""
         ts = epoch_to_utc(pl.col("ts_"))
         return p.select(
-            "line_no",
-            "raw",
+            *keep,
             ts.alias("ts"),
             null_if(pl.col("src_ip"), "-", "(empty)").alias("src_ip"),
             null_if(pl.col("query"), "-", "(empty)").alias("host"),
-            raw.str.starts_with("#").alias(SKIP),
+            first.str.starts_with("#").alias(SKIP),
             first_reason(
                 (pl.col("_n") != len(self.columns), f"expected {len(self.columns)} fields"),
                 (ts.is_null(), "bad timestamp"),

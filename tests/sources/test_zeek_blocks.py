@@ -1,0 +1,77 @@
+"""Zeek dns.log TSV read straight from a block's bytes gives what its decoded lines give.
+
+Blocks whose every line has exactly the ``#fields`` count of fields are read by polars'
+CSV reader; any other block (headers, short or long lines, a trailing tab, blank lines)
+by the line path. Both must book every line the same way.
+"""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from shadowscan.sources.base import ParseResult
+from shadowscan.sources.reader import Block
+from shadowscan.sources.zeek import ZeekDnsTsvParser
+
+FIELDS = ["ts", "uid", "id.orig_h", "id.orig_p", "query", "qtype_name", "rejected"]
+HEAD = ["#separator \\x09", "#path\tdns", "#fields\t" + "\t".join(FIELDS)]
+
+_TS = st.sampled_from(["1795651200.069189", "1795651200", "-", "x", "1e3", ""])
+_IP = st.sampled_from(["10.0.1.105", "-", "(empty)", "fe80::1"])
+_NAME = st.sampled_from(["api.openai.com", "www.example.com", "-", "(empty)", "#x", ""])
+
+
+@st.composite
+def _line(draw: st.DrawFn) -> str:
+    fields = [draw(_TS), "Cxyz", draw(_IP), "53", draw(_NAME), "A", draw(st.sampled_from("TF"))]
+    shape = draw(st.integers(0, 9))
+    if shape == 0:
+        fields = fields[:-1]  # one field short
+    elif shape == 1:
+        fields.append("extra")
+    elif shape == 2:
+        fields[-1] = ""  # a trailing tab
+    elif shape == 3:
+        return draw(st.sampled_from(["", "#close\t2026-11-26-00-00-00", "\t".join(FIELDS)]))
+    return "\t".join(fields)
+
+
+def _block(lines: list[str]) -> Block:
+    data = "\n".join(lines).encode()
+    return Block(data, len(data), first_no=9, lines=len(lines))
+
+
+def _same(a: ParseResult, b: ParseResult) -> None:
+    assert a.events.equals(b.events)
+    assert a.rejects.equals(b.rejects)
+    assert a.skipped == b.skipped
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(_line(), min_size=1, max_size=30))
+def test_a_block_parses_as_its_lines_do(lines: list[str]) -> None:
+    parser = ZeekDnsTsvParser(source_file="dns.log", head=HEAD)
+    _same(parser.parse_block(_block(lines)), parser.parse(_block(lines).frame()))
+
+
+GOOD = "1795651200.069189\tCxyz\t10.0.1.105\t53\tapi.openai.com\tA\tF"
+
+
+@pytest.mark.parametrize(
+    ("lines", "fast"),
+    [
+        ([GOOD, GOOD.replace("api.", "chat.")], True),
+        ([GOOD, "x\tCxyz\t-\t53\t-\tA\tF"], True),  # a bad stamp: rejected, still exact
+        ([GOOD, GOOD + "\textra"], False),
+        ([GOOD, GOOD[: GOOD.rindex("\t")]], False),
+        ([GOOD, GOOD[: GOOD.rindex("\t") + 1]], False),  # an empty last field
+        ([GOOD, "", GOOD], False),
+        (["#close\t2026-11-26-00-00-00", GOOD], False),
+    ],
+)
+def test_which_blocks_are_read_straight_from_the_bytes(lines: list[str], fast: bool) -> None:
+    parser = ZeekDnsTsvParser(source_file="dns.log", head=HEAD)
+    assert (parser._record_fields(_block(lines)) is not None) is fast
+    _same(parser.parse_block(_block(lines)), parser.parse(_block(lines).frame()))
