@@ -11,7 +11,8 @@ and notifies are server traffic about a zone, not a person's lookup: skipped and
 from __future__ import annotations
 
 import re
-from typing import ClassVar
+from datetime import datetime
+from typing import ClassVar, cast
 
 import polars as pl
 
@@ -113,17 +114,19 @@ class Bind9Parser(LogParser):
             *[pl.col(f"c{i}").alias(name) for i, name in enumerate(_LEAD)],
             *[pl.col(f"c{3 + offset + i}").alias(name) for i, name in enumerate(_AFTER_AT)],
         )
-        plain = self._read_plain(tokens, ["line_no"])
+        plain = self._read_plain(tokens, ["line_no"], _one_date(fields["c0"]))
         if plain["_ok"].all():
             return self.finish(plain.drop("_ok"))
         frame = block.frame()  # the other lines' text, for the regex (and rejects)
         return self.finish(self._patch(plain.with_columns(frame["raw"]), frame))
 
-    def _read_plain(self, tokens: pl.LazyFrame, keep: list[str]) -> pl.DataFrame:
+    def _read_plain(
+        self, tokens: pl.LazyFrame, keep: list[str], date: datetime | None = None
+    ) -> pl.DataFrame:
         """Events from the tokens of plain query lines (``_plain_tokens``), with ``_ok``:
         whether each line is one (the other lines' values are to be replaced)."""
         return (
-            tokens.with_columns(_plain_naive_ts().alias("_naive"))
+            tokens.with_columns(_plain_naive_ts(date).alias("_naive"))
             .select(
                 *keep,
                 self.local_to_utc(pl.col("_naive")).alias("ts"),
@@ -134,7 +137,7 @@ class Bind9Parser(LogParser):
                 pl.lit(None, dtype=pl.String).alias("action"),
                 pl.lit(False).alias(SKIP),
                 pl.lit(None, dtype=pl.String).alias(REASON),
-                _plain_ok().alias("_ok"),
+                _plain_ok(date_checked=date is not None).alias("_ok"),
             )
             .collect()
         )
@@ -194,14 +197,35 @@ def _plain_tokens(offset: int | pl.Expr) -> list[pl.Expr]:
     ]
 
 
-def _plain_naive_ts() -> pl.Expr:
+def _plain_naive_ts(date: datetime | None = None) -> pl.Expr:
     """A plain line's stamp, exactly ``DD-Mon-YYYY HH:MM:SS.fff``: seconds and milliseconds
-    apart, because the seconds repeat (strptime caches them) and whole stamps do not."""
+    apart, because the seconds repeat (strptime caches them) and whole stamps do not.
+
+    ``date``: the day every line of the chunk logs (:func:`_one_date`), so only the clock
+    is read. Where both read a stamp they agree; a leap second (``23:59:60``), which only
+    the whole-stamp form reads, leaves the line to the regex.
+    """
     clock = pl.col("_clock")
-    seconds = (pl.col("_date") + pl.lit(" ") + clock.str.slice(0, 8)).str.strptime(
-        pl.Datetime("us"), "%d-%b-%Y %H:%M:%S", strict=False
-    )
+    if date is None:
+        seconds = (pl.col("_date") + pl.lit(" ") + clock.str.slice(0, 8)).str.strptime(
+            pl.Datetime("us"), "%d-%b-%Y %H:%M:%S", strict=False
+        )
+    else:
+        time_of_day = clock.str.slice(0, 8).str.strptime(pl.Time, "%H:%M:%S", strict=False)
+        seconds = pl.lit(date, dtype=pl.Datetime("us")) + time_of_day.cast(pl.Duration("us"))
     return seconds + pl.duration(milliseconds=clock.str.slice(9).cast(pl.Int64, strict=False))
+
+
+_DATE = r"^\d{2}-[A-Za-z]{3}-\d{4}$"
+
+
+def _one_date(dates: pl.Series) -> datetime | None:
+    """The day of ``dates`` when they are all one valid ``DD-Mon-YYYY`` token (a chunk of a
+    day's log), else None."""
+    if dates.is_empty() or not (dates == dates[0]).all() or not re.match(_DATE, dates[0]):
+        return None
+    day = pl.Series([dates[0]]).str.strptime(pl.Datetime("us"), "%d-%b-%Y", strict=False)[0]
+    return cast(datetime | None, day)
 
 
 def _name_in_parens(token: pl.Expr) -> pl.Expr:
@@ -215,10 +239,12 @@ def _name_in_parens(token: pl.Expr) -> pl.Expr:
     )
 
 
-def _plain_ok() -> pl.Expr:
-    """True where every token of a plain query line is what the full regex would accept."""
+def _plain_ok(date_checked: bool = False) -> pl.Expr:
+    """True where every token of a plain query line is what the full regex would accept
+    (``date_checked``: the chunk's one date token already was)."""
+    date_ok = pl.lit(True) if date_checked else pl.col("_date").str.contains(_DATE)
     ok = (
-        pl.col("_date").str.contains(r"^\d{2}-[A-Za-z]{3}-\d{4}$")
+        date_ok
         & pl.col("_clock").str.contains(r"^\d{2}:\d{2}:\d{2}\.\d{3}$")
         & (pl.col("_client") == "client")
         & (~pl.col("_at") | pl.col("_t3").str.contains(r"^@0x[0-9a-fA-F]+$"))
