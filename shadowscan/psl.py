@@ -1,14 +1,22 @@
-"""The Public Suffix List, offline: tldextract with its bundled snapshot, never the network."""
+"""The Public Suffix List, offline: tldextract with its bundled snapshot, never the network.
+
+tldextract (and the HTTP stack it imports, ~55 ms) is loaded at the first lookup, not at
+import: a scan does its first lookup while loading the catalog, beside the parsing.
+"""
 
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-import tldextract
+if TYPE_CHECKING:
+    import tldextract
 
 
 @lru_cache(maxsize=1)
 def _extractor() -> tldextract.TLDExtract:
+    import tldextract
+
     # suffix_list_urls=() and no cache dir: the snapshot shipped in the wheel is the only source.
     return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
 

@@ -38,3 +38,11 @@ def test_scan_does_not_import_store_modules(tmp_path: Path) -> None:
 def test_help_does_not_import_store_modules() -> None:
     """``shadowscan --help`` imports none of the store or batch modules."""
     assert _loaded("--help") == ""
+
+
+def test_the_public_suffix_list_loads_at_its_first_use() -> None:
+    """tldextract (with the HTTP stack it imports) is not loaded at start-up: a scan loads
+    it with the catalog, beside the parsing."""
+    probe = "import sys, shadowscan.cli; print('tldextract' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"
