@@ -8,7 +8,7 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shadowscan.frames import by_distinct
+from shadowscan.frames import by_distinct, compact
 from shadowscan.sources.normalize import normalize_user
 
 _EXPRS = [
@@ -43,3 +43,29 @@ def test_by_distinct_from_several_threads_at_once() -> None:
         results = list(pool.map(lambda c: by_distinct(c, expr), columns))
     for column, result in zip(columns, results, strict=True):
         assert result["v"].to_list() == column.str.to_uppercase().to_list()
+
+
+def _buffer_bytes(frame: pl.DataFrame) -> int:
+    table = frame.to_arrow(compat_level=pl.CompatLevel.newest())
+    return sum(b.size for c in table.columns for chunk in c.chunks for b in chunk.buffers() if b)
+
+
+def test_compact_keeps_only_its_own_rows_data() -> None:
+    """A few rows filtered out of a large chunk no longer hold the chunk's strings."""
+    chunk = pl.DataFrame(
+        {
+            "s": ["x" * 100 + str(i) for i in range(50_000)],
+            "n": range(50_000),
+            "ts": pl.datetime_range(
+                pl.datetime(2026, 1, 1),
+                pl.datetime(2026, 1, 1, 13, 53, 19),
+                "1s",
+                time_zone="UTC",
+                eager=True,
+            ),
+        }
+    )
+    few = chunk.filter(pl.col("n") < 10)
+    kept = compact(few)
+    assert kept.equals(few) and kept.schema == few.schema
+    assert _buffer_bytes(few) > 1_000_000 > 10_000 > _buffer_bytes(kept)
