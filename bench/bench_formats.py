@@ -6,12 +6,13 @@
 For each format (proxy: squid, w3c; dns: bind9, zeek; firewall: fortigate; saas: cloudtrail)
 a generated file (``bench/out/``, written by ``gen_logs.py`` when missing) is read and parsed
 the way ``shadowscan.pipeline.process_file`` does it, without matching: detect the format
-from the head, read the file in the engine's chunks (``sources.reader.iter_chunks``) and run
-the parser's ``parse()`` on each chunk. Three figures per file, each the best of --repeat:
+from the head, read the file in the engine's blocks (``sources.reader.iter_blocks``) and run
+the parser's ``parse_block()`` on each (decoded lines, or the bytes straight into columns
+where the parser can). Three figures per file, each the best of --repeat:
 
 - line read: polars reading the lines alone (the ceiling, see ``ceiling.py``);
-- reader: the engine's chunked reader alone (decode, split lines, number them);
-- parse: reader + ``parse()`` (events, rejects, skipped lines), reported as lines/s, MB/s
+- reader: the engine's chunked reader alone, decoding every block into numbered lines;
+- parse: reading + ``parse_block()`` (events, rejects, skipped lines), as lines/s, MB/s
   and the share of the line-read speed.
 
 Prints a Markdown table. The file must be detected as its format and give 0 rejects; a
@@ -37,7 +38,13 @@ from gen_logs import FAMILY, FORMATS, ensure  # noqa: E402
 from shadowscan import pipeline  # noqa: E402
 from shadowscan.detect import detect_format  # noqa: E402
 from shadowscan.sources import REGISTRY  # noqa: E402
-from shadowscan.sources.reader import CHUNK_BYTES, ReadStats, iter_chunks, read_head  # noqa: E402
+from shadowscan.sources.reader import (  # noqa: E402
+    CHUNK_BYTES,
+    ReadStats,
+    iter_blocks,
+    iter_chunks,
+    read_head,
+)
 
 
 @dataclass
@@ -77,8 +84,9 @@ def parse_file(path: Path) -> Parsed:
     parser = REGISTRY[fmt](source_file=str(path), head=head, tz="UTC", mapping=None)
     stats = ReadStats()
     events = rejected = skipped = 0
-    for chunk in iter_chunks(path, stats, chunk_bytes=chunk_bytes(parser.whole_file)):
-        result = parser.parse(chunk)
+    for block in iter_blocks(path, stats, chunk_bytes=chunk_bytes(parser.whole_file)):
+        # As the pipeline does: a parser may read a plain block straight from its bytes.
+        result = parser.for_block(block).parse_block(block)
         events += result.events.height
         rejected += result.rejects.height
         skipped += result.skipped
