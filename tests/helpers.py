@@ -1,4 +1,4 @@
-"""Builders shared by tests: event and match frames with the full schema."""
+"""Builders shared by tests: event and match frames with the full schema, blocks of lines."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from typing import Any
 import polars as pl
 
 from shadowscan.schema import EVENT_SCHEMA, MATCH_SCHEMA, conform
+from shadowscan.sources.base import ParseResult
+from shadowscan.sources.reader import Block
 
 
 def ts(text: str) -> datetime:
@@ -46,3 +48,19 @@ def write_log(tmp_path: Path, *lines: str, name: str = "access.log") -> Path:
     path = tmp_path / name
     path.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
     return path
+
+
+def block_of(lines: list[str], first_no: int = 1) -> Block:
+    """The lines joined as one block of bytes (no newline after the last)."""
+    data = "\n".join(lines).encode()
+    return Block(data, len(data), first_no=first_no, lines=len(lines))
+
+
+def assert_same_parse(a: ParseResult, b: ParseResult) -> None:
+    """Two parses of the same lines booked them the same way (hosts in any order)."""
+    assert a.events.equals(b.events)
+    assert a.rejects.equals(b.rejects)
+    assert a.skipped == b.skipped
+    if a.hosts is not None or b.hosts is not None:
+        assert a.hosts is not None and b.hosts is not None
+        assert sorted(a.hosts.to_list()) == sorted(b.hosts.to_list())

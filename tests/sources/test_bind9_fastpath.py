@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import polars as pl
 import pytest
+from helpers import assert_same_parse, block_of
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shadowscan.sources.base import ParseResult
 from shadowscan.sources.bind9 import Bind9Parser
 from shadowscan.sources.reader import Block
 
@@ -115,16 +115,10 @@ def test_plain_lines_take_the_fast_path_and_others_do_not() -> None:
 
 
 def _block(lines: list[str]) -> Block:
-    data = "\n".join(lines).encode()
-    return Block(data, len(data), first_no=5, lines=len(lines))
+    return block_of(lines, first_no=5)
 
 
-def _same(a: ParseResult, b: ParseResult) -> None:
-    assert a.events.equals(b.events)
-    assert a.rejects.equals(b.rejects)
-    assert a.skipped == b.skipped
-    assert a.hosts is not None and b.hosts is not None
-    assert sorted(a.hosts.to_list()) == sorted(b.hosts.to_list())
+_same = assert_same_parse
 
 
 @settings(max_examples=60, deadline=None)

@@ -8,10 +8,10 @@ by the line path. Both must book every line the same way.
 from __future__ import annotations
 
 import pytest
+from helpers import assert_same_parse, block_of
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shadowscan.sources.base import ParseResult
 from shadowscan.sources.reader import Block
 from shadowscan.sources.zeek import ZeekDnsTsvParser
 
@@ -39,14 +39,10 @@ def _line(draw: st.DrawFn) -> str:
 
 
 def _block(lines: list[str]) -> Block:
-    data = "\n".join(lines).encode()
-    return Block(data, len(data), first_no=9, lines=len(lines))
+    return block_of(lines, first_no=9)
 
 
-def _same(a: ParseResult, b: ParseResult) -> None:
-    assert a.events.equals(b.events)
-    assert a.rejects.equals(b.rejects)
-    assert a.skipped == b.skipped
+_same = assert_same_parse
 
 
 @settings(max_examples=80, deadline=None)
