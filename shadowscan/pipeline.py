@@ -198,7 +198,9 @@ def process_file(
     ``on_rejects``, ``on_matches`` (enriched matched rows) and ``on_signals`` (candidate
     signal rows), the last two in batches of ``BATCH_ROWS``, are called in file order from
     this thread; ``on_events`` (the annotated events of each chunk) from
-    the worker threads, several chunks at a time.
+    the worker threads, several chunks at a time. ``ctx`` may be a callable that gives the
+    context: it is called where the context is first needed, after a chunk is parsed, and
+    must be thread-safe (a future's ``result``).
     """
     report = FileReport(path=str(path), format="unknown")
     outcome = FileOutcome(report, on_matches=on_matches, on_signals=on_signals)
