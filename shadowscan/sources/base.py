@@ -41,6 +41,21 @@ class ParseResult:
     #: candidate signals work on distinct hosts and reuse it instead of finding them again.
     hosts: pl.Series | None = None
 
+    @staticmethod
+    def joined(parts: list[ParseResult]) -> ParseResult:
+        """The results of consecutive pieces of a chunk, as one result."""
+        hosts = [p.hosts for p in parts]
+        return ParseResult(
+            events=pl.concat([p.events for p in parts]),
+            rejects=pl.concat([p.rejects for p in parts]),
+            skipped=sum(p.skipped for p in parts),
+            hosts=(
+                pl.concat([h for h in hosts if h is not None]).unique()
+                if all(h is not None for h in hosts)
+                else None
+            ),
+        )
+
 
 class LogParser(ABC):
     """A log format: how to recognise it and how to parse it.

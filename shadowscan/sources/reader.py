@@ -353,6 +353,43 @@ class Block:
         return out if out.height == self.lines else None
 
 
+def split_edges(block: Block, prefix: bytes) -> tuple[Block | None, Block | None, Block | None]:
+    """The block's leading lines that start with ``prefix``, the lines after them up to
+    its trailing lines that start with ``prefix``, and those trailing lines: three blocks
+    in line order (None where there are no such lines). A header at the top of a file and
+    a closing line at its bottom (Zeek's ``#fields``... and ``#close``) come apart from
+    the records between them.
+    """
+    data, end = block.data, block.end
+    pos = head = 0
+    while head < block.lines and data.startswith(prefix, pos):
+        newline = data.find(b"\n", pos, end)
+        head += 1
+        pos = end + 1 if newline < 0 else newline + 1
+    if head == block.lines:
+        return block, None, None
+    stop, tail = end, 0  # the body is data[pos:stop]
+    while head + tail < block.lines - 1:
+        newline = data.rfind(b"\n", pos, stop)
+        start = pos if newline < 0 else newline + 1
+        if not data.startswith(prefix, start):
+            break
+        tail += 1
+        stop = start - 1
+    if not head and not tail:
+        return None, block, None
+
+    def piece(start: int, stop: int, first_no: int, lines: int) -> Block | None:
+        return Block(data[start:stop], stop - start, first_no, lines) if lines else None
+
+    body_lines = block.lines - head - tail
+    return (
+        piece(0, pos - 1, block.first_no, head),
+        piece(pos, stop, block.first_no + head, body_lines),
+        piece(stop + 1, end, block.first_no + head + body_lines, tail),
+    )
+
+
 def iter_chunks(
     path: Path,
     stats: ReadStats,

@@ -21,7 +21,7 @@ from shadowscan.sources.base import (
     null_if,
 )
 from shadowscan.sources.jsonlines import not_an_object, share_of_records, with_json_fields
-from shadowscan.sources.reader import Block
+from shadowscan.sources.reader import Block, split_edges
 
 _WANTED = {"ts": "ts_", "id.orig_h": "src_ip", "query": "query"}
 
@@ -88,7 +88,21 @@ class ZeekDnsTsvParser(LogParser):
         return self._events(p, ["line_no", "raw"], raw)
 
     def parse_block(self, block: Block) -> ParseResult:
-        """A block of whole records straight from its bytes, else :meth:`parse`."""
+        """The records of a block straight from its bytes, else :meth:`parse`; header
+        lines at its top (``#fields``...) or bottom (``#close``) by :meth:`parse`."""
+        head, body, tail = split_edges(block, b"#")
+        if body is block:
+            return self._parse_records(block)
+        parts = []
+        for piece in (head, body, tail):
+            if piece is not None:
+                parts.append(
+                    self._parse_records(piece) if piece is body else super().parse_block(piece)
+                )
+        block.latin1_lines = sum(p.latin1_lines for p in (head, body, tail) if p is not None)
+        return ParseResult.joined(parts)
+
+    def _parse_records(self, block: Block) -> ParseResult:
         fields = self._record_fields(block)
         if fields is None:
             return super().parse_block(block)

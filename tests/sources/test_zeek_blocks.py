@@ -12,7 +12,7 @@ from helpers import assert_same_parse, block_of
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shadowscan.sources.reader import Block
+from shadowscan.sources.reader import Block, split_edges
 from shadowscan.sources.zeek import ZeekDnsTsvParser
 
 FIELDS = ["ts", "uid", "id.orig_h", "id.orig_p", "query", "qtype_name", "rejected"]
@@ -71,3 +71,28 @@ def test_which_blocks_are_read_straight_from_the_bytes(lines: list[str], fast: b
     parser = ZeekDnsTsvParser(source_file="dns.log", head=HEAD)
     assert (parser._record_fields(_block(lines)) is not None) is fast
     _same(parser.parse_block(_block(lines)), parser.parse(_block(lines).frame()))
+
+
+def test_header_and_close_lines_come_apart_from_the_records() -> None:
+    """A file's first block starts with the header and its last ends with ``#close``: the
+    records between them are still read straight from the bytes."""
+    lines = [*HEAD, "#types\ttime\tstring", GOOD, GOOD, "#close\t2026-11-26-01-00-00"]
+    head, body, tail = split_edges(_block(lines), b"#")
+    assert head is not None and body is not None and tail is not None
+    assert (head.first_no, head.lines, body.first_no, body.lines) == (9, 4, 13, 2)
+    assert (tail.first_no, tail.lines) == (15, 1)
+    assert body.frame()["raw"].to_list() == [GOOD, GOOD]
+    parser = ZeekDnsTsvParser(source_file="dns.log", head=HEAD)
+    assert parser._record_fields(body) is not None
+    result = parser.parse_block(_block(lines))
+    _same(result, parser.parse(_block(lines).frame()))
+    assert (result.events.height, result.skipped) == (2, 5)
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [["#a"], ["#a", "#b"], ["x"], ["#a", "x"], ["x", "#a"], ["#a", "x", "#b", "y", "#c"], [""]],
+)
+def test_split_edges_keeps_every_line_in_order(lines: list[str]) -> None:
+    pieces = [p for p in split_edges(_block(lines), b"#") if p is not None]
+    assert [row for p in pieces for row in p.frame().rows()] == list(enumerate(lines, start=9))
