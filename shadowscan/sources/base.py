@@ -76,6 +76,9 @@ class LogParser(ABC):
     #: True when the parser must see the whole file in one chunk (JSON documents that span
     #: lines, small SaaS exports); such a parser may override :meth:`parse` entirely.
     whole_file: ClassVar[bool] = False
+    #: True when :meth:`parse_lines` itself marks every blank line (only whitespace)
+    #: skipped, so :meth:`parse` need not test every line again.
+    skips_blank_lines: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -130,13 +133,11 @@ class LogParser(ABC):
 
     def parse(self, lines: pl.DataFrame) -> ParseResult:
         """Parse a chunk of ``line_no``/``raw`` lines into events, rejects and a skip count."""
-        blank = pl.col("raw").str.strip_chars().str.len_bytes() == 0
-        out = (
-            self.parse_lines(lines.lazy())
-            .with_columns((pl.col(SKIP).fill_null(False) | blank).alias(SKIP))
-            .collect()
-        )
-        return self.finish(out)
+        parsed = self.parse_lines(lines.lazy())
+        if not self.skips_blank_lines:
+            blank = pl.col("raw").str.strip_chars().str.len_bytes() == 0
+            parsed = parsed.with_columns((pl.col(SKIP).fill_null(False) | blank).alias(SKIP))
+        return self.finish(parsed.collect())
 
     def finish(self, out: pl.DataFrame) -> ParseResult:
         """Events, rejects and the skip count from :meth:`parse_lines`' output (with

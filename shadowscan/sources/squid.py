@@ -41,6 +41,7 @@ class SquidNativeParser(LogParser):
     source = "proxy"
     description = "Squid native access.log (logformat squid)"
     requires_host = True
+    skips_blank_lines = True
     fields: ClassVar[tuple[str, ...]] = (
         "user",
         "src_ip",
@@ -138,7 +139,8 @@ class SquidNativeParser(LogParser):
             status.alias("http_status"),
             action.alias("action"),
             pl.col("_bytes").alias("bytes_in"),
-            pl.lit(False).alias(SKIP),
+            # Blank: nothing left once the line is trimmed (what parse() tests otherwise).
+            (pl.col("_n") == 0).alias(SKIP),
             first_reason(
                 (
                     ~pl.col("_n").is_between(10, 11) | status.is_null(),
