@@ -101,11 +101,15 @@ class SquidNativeParser(LogParser):
                 pl.col("bytes").cast(pl.Int64, strict=False).alias("_bytes"),
             )
         )
-        # URL -> authority and path by literal find + byte slice (no regex, no struct, no
-        # when/then per line): after the first "://" if any, the authority runs to the first
-        # "/", the path from there to the first "?" (the query string is never kept).
+        # URL -> authority and path by literal find + byte slice (no regex, no struct): after
+        # the scheme if any, the authority runs to the first "/", the path from there to
+        # the first "?" (the query string is never kept). A "://" is a scheme's only where
+        # it holds the URL's first "/": further on it is in the path or query of a URL
+        # logged without a scheme (example.com/go?u=http://...), which names no host.
         url = pl.col("url")
-        after_scheme = url.str.find("://", literal=True).fill_null(-3) + 3
+        scheme = url.str.find("://", literal=True)
+        has_scheme = (scheme + 1 == url.str.find("/", literal=True)).fill_null(False)
+        after_scheme = pl.when(has_scheme).then(scheme + 3).otherwise(0)
         p = p.with_columns(byte_slice(url, after_scheme).alias("_rest"))
         rest = pl.col("_rest")
         p = p.with_columns(rest.str.find("/", literal=True).alias("_j"))

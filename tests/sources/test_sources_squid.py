@@ -192,6 +192,10 @@ def test_error_pseudo_url_is_not_an_event(tmp_path: Path, parse_file: ParseFile)
         ("http://bücher.example/straße?q=ü", "bücher.example", "/straße"),
         ("https://ü.example", "ü.example", None),
         ("bücher.example:443", "bücher.example", None),
+        # Logged without a scheme, with one in the query: that one names no host.
+        ("a.example/go?u=http://chat.openai.com/x", "a.example", "/go"),
+        ("a.example/r/http://chat.openai.com/", "a.example", "/r/http://chat.openai.com/"),
+        ("A.Example:8080/x?u=https://claude.ai/", "a.example", "/x"),
     ],
 )
 def test_url_gives_host_and_path(
