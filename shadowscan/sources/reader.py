@@ -224,6 +224,11 @@ class ReadStats:
 #: to decompress: a chunk of text lines starting so (``x^`` is plain ASCII) is decoded
 #: by the exact path instead.
 _SNIFFED = (b"\x1f\x8b", b"\x28\xb5\x2f\xfd", b"\x78\x01", b"\x78\x5e", b"\x78\x9c", b"\x78\xda")
+#: polars also drops a UTF-8 byte order mark at the start of what it reads: a block that
+#: starts with one (a file's own BOM is gone by then; this one belongs to a line, as in
+#: files joined with ``cat``) is read by the exact path too, so the line keeps its text
+#: wherever the block boundary falls.
+_POLARS_DROPS = (*_SNIFFED, b"\xef\xbb\xbf")
 
 
 def _decode(
@@ -246,7 +251,7 @@ def _decode(
     whole = end >= len(block) - 1 or (tail.isascii() and b"\r" not in tail)
     source = block if whole else block[:end]
     extra = 1 if end < len(block) - 1 and whole else 0
-    if source and b"\x00" not in source and not source.startswith(_SNIFFED):
+    if source and b"\x00" not in source and not source.startswith(_POLARS_DROPS):
         try:
             fast = pl.read_csv(
                 source,
@@ -332,7 +337,7 @@ class Block:
         first, no list of fields per line after.
         """
         text = self.data if self.end >= len(self.data) - 1 else self.data[: self.end + 1]
-        if not text or b"\x00" in text or b"\r" in text or text.startswith(_SNIFFED):
+        if not text or b"\x00" in text or b"\r" in text or text.startswith(_POLARS_DROPS):
             return None
         try:
             out = pl.read_csv(

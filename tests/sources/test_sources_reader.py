@@ -390,3 +390,14 @@ def test_a_block_decodes_to_its_numbered_lines_and_counts_latin1() -> None:
     block = Block(b"caf\xe9\nok\npartial", 7, first_no=7, lines=2)
     assert block.frame().rows() == [(7, "café"), (8, "ok")]
     assert block.latin1_lines == 1
+
+
+def test_a_line_that_starts_a_block_with_a_byte_order_mark_keeps_it() -> None:
+    """polars drops a BOM at the start of what it reads; a BOM that starts a line (files
+    joined with cat) is that line's text wherever the block boundary falls."""
+    text = b"\xef\xbb\xbfx y\nz w"
+    block = Block(text, len(text), first_no=1, lines=2)
+    assert block.frame().rows() == [(1, "\ufeffx y"), (2, "z w")]
+    assert _block(text).fields(" ", 2) is None
+    inside = b"a b\n" + text
+    assert Block(inside, len(inside), first_no=1, lines=3).frame()["raw"][1] == "\ufeffx y"
