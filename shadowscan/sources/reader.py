@@ -231,6 +231,12 @@ _SNIFFED = (b"\x1f\x8b", b"\x28\xb5\x2f\xfd", b"\x78\x01", b"\x78\x5e", b"\x78\x
 _POLARS_DROPS = (*_SNIFFED, b"\xef\xbb\xbf")
 
 
+def _polars_reads_as_is(text: bytes) -> bool:
+    """True when polars' CSV reader would read ``text`` as it is: not empty, no NUL, no
+    leading bytes it would take for compression or drop as a byte order mark."""
+    return bool(text) and b"\x00" not in text and not text.startswith(_POLARS_DROPS)
+
+
 def _decode(
     block: bytes, stats: ReadStats, end: int | None = None, expected: int | None = None
 ) -> pl.Series:
@@ -251,7 +257,7 @@ def _decode(
     whole = end >= len(block) - 1 or (tail.isascii() and b"\r" not in tail)
     source = block if whole else block[:end]
     extra = 1 if end < len(block) - 1 and whole else 0
-    if source and b"\x00" not in source and not source.startswith(_POLARS_DROPS):
+    if _polars_reads_as_is(source):
         try:
             fast = pl.read_csv(
                 source,
@@ -319,25 +325,19 @@ class Block:
         return self._frame
 
     def fields(
-        self,
-        separator: str,
-        columns: int,
-        *,
-        select: list[int] | None = None,
-        exact: bool = False,
+        self, separator: str, columns: int, *, select: list[int] | None = None
     ) -> pl.DataFrame | None:
         """The first ``columns`` fields of every line split on ``separator`` (``c0``,
         ``c1``...; empty fields, and fields a line does not have, are ``""``; fields past
-        ``columns`` are ignored, or with ``exact`` make the block unreadable), or None
-        when the block cannot be read so exactly: a NUL, a carriage return, bytes that
-        are not UTF-8, or a row count that is not the line count. ``select``: only
-        these fields (by position) are kept.
+        ``columns`` are ignored), or None when the block cannot be read so exactly: a NUL,
+        a carriage return, bytes that are not UTF-8, or a row count that is not the line
+        count. ``select``: only these fields (by position) are kept.
 
         One multi-threaded pass of the CSV reader over the bytes: no string per line
         first, no list of fields per line after.
         """
         text = self.data if self.end >= len(self.data) - 1 else self.data[: self.end + 1]
-        if not text or b"\x00" in text or b"\r" in text or text.startswith(_POLARS_DROPS):
+        if not _polars_reads_as_is(text) or b"\r" in text:
             return None
         try:
             out = pl.read_csv(
@@ -347,8 +347,8 @@ class Block:
                 quote_char=None,
                 schema={f"c{i}": pl.String for i in range(columns)},
                 columns=select,
-                truncate_ragged_lines=not exact,
-                extra_columns="raise" if exact else "ignore",
+                truncate_ragged_lines=True,
+                extra_columns="ignore",
                 missing_columns="insert",
                 empty_string_is_null=False,
                 raise_if_empty=False,
