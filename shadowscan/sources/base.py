@@ -25,6 +25,8 @@ from shadowscan.sources.textfields import bsd_syslog_ts, zoned_to_utc
 #: fine) and whether it is skipped (blank, comment, header).
 REASON = "_reason"
 SKIP = "_skip"
+#: A line with nothing but whitespace: skipped, never an event or a reject.
+BLANK = pl.col("raw").str.strip_chars().str.len_bytes() == 0
 #: A host that normalize_host leaves as it is, but for a ``:port``.
 _CLEAN_HOST = r"^[a-z0-9_.\-]*[a-z0-9_\-](?::[0-9]*)?$"
 
@@ -135,8 +137,7 @@ class LogParser(ABC):
         """Parse a chunk of ``line_no``/``raw`` lines into events, rejects and a skip count."""
         parsed = self.parse_lines(lines.lazy())
         if not self.skips_blank_lines:
-            blank = pl.col("raw").str.strip_chars().str.len_bytes() == 0
-            parsed = parsed.with_columns((pl.col(SKIP).fill_null(False) | blank).alias(SKIP))
+            parsed = parsed.with_columns((pl.col(SKIP).fill_null(False) | BLANK).alias(SKIP))
         return self.finish(parsed.collect())
 
     def finish(self, out: pl.DataFrame) -> ParseResult:

@@ -16,7 +16,7 @@ from typing import ClassVar, cast
 
 import polars as pl
 
-from shadowscan.sources.base import REASON, SKIP, LogParser, ParseResult, first_reason
+from shadowscan.sources.base import BLANK, REASON, SKIP, LogParser, ParseResult, first_reason
 from shadowscan.sources.normalize import byte_slice
 from shadowscan.sources.reader import Block
 from shadowscan.sources.textfields import share_matching
@@ -79,8 +79,7 @@ class Bind9Parser(LogParser):
             return plain
         rows = (~ok).arg_true()
         # Blank lines are skipped (``parse`` marks them; a plain line is never blank).
-        blank = pl.col("raw").str.strip_chars().str.len_bytes() == 0
-        slow = self._parse_regex(frame[rows].lazy()).with_columns(pl.col(SKIP) | blank).collect()
+        slow = self._parse_regex(frame[rows].lazy()).with_columns(pl.col(SKIP) | BLANK).collect()
         columns = [c for c in plain.columns if c not in ("line_no", "raw")]
         return plain.with_columns([plain[c].scatter(rows, slow[c]) for c in columns])
 
@@ -107,9 +106,7 @@ class Bind9Parser(LogParser):
         if offset is None:  # both layouts in one block: the line path sorts them out
             return None
         tokens = fields.lazy().select(
-            pl.int_range(block.first_no, block.first_no + block.lines, dtype=pl.Int64).alias(
-                "line_no"
-            ),
+            block.line_no(),
             pl.lit(offset == 1).alias("_at"),
             *[pl.col(f"c{i}").alias(name) for i, name in enumerate(_LEAD)],
             *[pl.col(f"c{3 + offset + i}").alias(name) for i, name in enumerate(_AFTER_AT)],

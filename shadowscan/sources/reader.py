@@ -291,15 +291,6 @@ def _decode_exact(block: bytes, stats: ReadStats) -> list[str]:
         return out
 
 
-def _frame(lines: pl.Series, first_no: int) -> pl.DataFrame:
-    return pl.DataFrame(
-        {
-            "line_no": pl.int_range(first_no, first_no + len(lines), eager=True, dtype=pl.Int64),
-            "raw": lines.alias("raw"),
-        }
-    )
-
-
 @dataclass
 class Block:
     """Whole lines of a file, still bytes: decoded where they are parsed (a worker thread),
@@ -321,8 +312,14 @@ class Block:
             stats = ReadStats()
             lines = _decode(self.data, stats, self.end, expected=self.lines)
             self.latin1_lines = stats.latin1_lines
-            self._frame = _frame(lines, self.first_no)
+            self._frame = lines.alias("raw").to_frame().select(self.line_no(), "raw")
         return self._frame
+
+    def line_no(self) -> pl.Expr:
+        """The block's line numbers as a ``line_no`` column (for a frame of its lines)."""
+        return pl.int_range(self.first_no, self.first_no + self.lines, dtype=pl.Int64).alias(
+            "line_no"
+        )
 
     def fields(
         self, separator: str, columns: int, *, select: list[int] | None = None

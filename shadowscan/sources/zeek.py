@@ -108,9 +108,7 @@ class ZeekDnsTsvParser(LogParser):
             return super().parse_block(block)
         n = len(self.columns)
         p = fields.lazy().select(
-            pl.int_range(block.first_no, block.first_no + block.lines, dtype=pl.Int64).alias(
-                "line_no"
-            ),
+            block.line_no(),
             "c0",
             *[
                 (
