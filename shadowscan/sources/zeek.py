@@ -7,6 +7,7 @@ or ISO 8601 (json-streaming-logs). Zeek logs UTC.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 import polars as pl
@@ -62,6 +63,12 @@ class ZeekDnsTsvParser(LogParser):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.sep, self.columns = tsv_layout(self.head)
+        #: Where ``#fields`` puts each field the parser picks (absent ones are left out).
+        self.positions = {
+            alias: self.columns.index(field)
+            for field, alias in _WANTED.items()
+            if field in self.columns
+        }
 
     @classmethod
     def detect(cls, head: list[str]) -> float:
@@ -76,16 +83,21 @@ class ZeekDnsTsvParser(LogParser):
         """Split on the separator; pick the columns named in ``#fields``."""
         raw = pl.col("raw")
         parts = raw.str.split(self.sep)
-        picks = []
-        for field, alias in _WANTED.items():
-            if field in self.columns:
-                picks.append(
-                    parts.list.get(self.columns.index(field), null_on_oob=True).alias(alias)
-                )
-            else:
-                picks.append(pl.lit(None, dtype=pl.String).alias(alias))
+        picks = self._picks(lambda i: parts.list.get(i, null_on_oob=True))
         p = lines.with_columns(*picks, parts.list.len().alias("_n"))
         return self._events(p, ["line_no", "raw"], raw)
+
+    def _picks(self, field_at: Callable[[int], pl.Expr]) -> list[pl.Expr]:
+        """The picked fields (``ts_``, ``src_ip``, ``query``), each ``field_at`` its
+        position; null where ``#fields`` does not name it."""
+        return [
+            (
+                field_at(self.positions[alias])
+                if alias in self.positions
+                else pl.lit(None, dtype=pl.String)
+            ).alias(alias)
+            for alias in _WANTED.values()
+        ]
 
     def parse_block(self, block: Block) -> ParseResult:
         """The records of a block straight from its bytes, else :meth:`parse`; header
@@ -110,14 +122,7 @@ class ZeekDnsTsvParser(LogParser):
         p = fields.lazy().select(
             block.line_no(),
             "c0",
-            *[
-                (
-                    pl.col(f"c{self.columns.index(field)}")
-                    if field in self.columns
-                    else pl.lit(None, dtype=pl.String)
-                ).alias(alias)
-                for field, alias in _WANTED.items()
-            ],
+            *self._picks(lambda i: pl.col(f"c{i}")),
             pl.lit(n).alias("_n"),
         )
         # A line's first field starts it: it starts with "#" when the line does.
@@ -136,7 +141,7 @@ class ZeekDnsTsvParser(LogParser):
         n = len(self.columns)
         if len(self.sep.encode()) != 1 or n == 0:
             return None
-        wanted = sorted({0, n - 1, *(self.columns.index(f) for f in _WANTED if f in self.columns)})
+        wanted = sorted({0, n - 1, *self.positions.values()})
         fields = block.fields(self.sep, n, select=wanted)
         if fields is None or (fields[f"c{n - 1}"] == "").any():
             return None
