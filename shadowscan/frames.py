@@ -1,4 +1,5 @@
-"""Frame helpers the stages share: compact copies, distinct hosts, lists from distinct pairs.
+"""Frame helpers the stages share: compact copies, expressions once per distinct value,
+distinct hosts, lists from distinct pairs.
 
 A frame filtered out of a chunk still points into the whole chunk's buffers; the pipeline
 keeps a few per cent of some chunks for a while (matched and signal rows until their batch

@@ -26,17 +26,17 @@ import os
 VARIABLE = "_RJEM_MALLOC_CONF"
 MALLOC_CONF = "background_thread:true,dirty_decay_ms:10000"
 #: What ``import polars`` writes into the variable when nobody set it.
-POLARS_DEFAULTS = ("dirty_decay_ms:500,muzzy_decay_ms:1000",)
+POLARS_DEFAULTS = "dirty_decay_ms:500,muzzy_decay_ms:1000"
 
 
 def _inherited_defaults(value: str) -> bool:
     """True when ``value`` is only polars' defaults (repeated, as each polars import in a
     chain of processes appends what it inherited), perhaps with its huge-page options."""
     parts = [p for p in value.split(",") if p not in ("thp:always", "metadata_thp:always")]
-    return ",".join(parts) in {",".join(POLARS_DEFAULTS * n) for n in range(1, 5)}
+    return ",".join(parts) in {",".join([POLARS_DEFAULTS] * n) for n in range(1, 5)}
 
 
-if _inherited_defaults(os.environ.get(VARIABLE, POLARS_DEFAULTS[0])):
+if _inherited_defaults(os.environ.get(VARIABLE, POLARS_DEFAULTS)):
     os.environ[VARIABLE] = MALLOC_CONF
 
 atexit.register(gc.freeze)
