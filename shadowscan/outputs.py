@@ -95,9 +95,7 @@ def write_outputs(
     # matches.parquet first, pseudonymised as it is written (so no later output can name
     # anyone), in provenance order: input files as given, then line order. Everything
     # after reads it back lazily, with streaming queries.
-    writer = evidence.written or MatchesWriter(
-        out / "matches.parquet", pseudonym_key=facts.pseudonym_key
-    )
+    writer = evidence.written or matches_writer(out, facts.pseudonym_key)
     try:
         for frame in evidence.matches:
             writer.write(frame)
@@ -122,7 +120,7 @@ def write_outputs(
     if evidence.signals_spooled is not None:
         candidates = _aggregated(evidence.signals_spooled)
     else:
-        spool = Spool(out / ".candidate-signals.parquet")
+        spool = signals_spool(out)
         try:
             sink = spool_signals(spool, ctx, facts.candidate_ignore)
             for batch in evidence.signals:
@@ -157,6 +155,17 @@ def write_outputs(
         out / "summary.json", json.dumps(summary, indent=2, sort_keys=False, default=str) + "\n"
     )
     return ScanResult(findings=findings, candidates=candidates, summary=summary, out=out)
+
+
+def matches_writer(out: Path, pseudonym_key: bytes | None) -> MatchesWriter:
+    """The writer of ``out``'s ``matches.parquet``."""
+    return MatchesWriter(out / "matches.parquet", pseudonym_key=pseudonym_key)
+
+
+def signals_spool(out: Path) -> Spool:
+    """The temporary file in ``out`` that candidate signal rows wait in for the report
+    (the caller removes it after)."""
+    return Spool(out / ".candidate-signals.parquet")
 
 
 def spool_signals(

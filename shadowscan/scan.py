@@ -24,12 +24,18 @@ from shadowscan.candidates import load_ignore
 from shadowscan.catalog import Catalog, load_catalog
 from shadowscan.discover import discover
 from shadowscan.errors import InputError
-from shadowscan.outputs import Evidence, RunFacts, ScanResult, spool_signals, write_outputs
+from shadowscan.outputs import (
+    Evidence,
+    RunFacts,
+    ScanResult,
+    matches_writer,
+    signals_spool,
+    spool_signals,
+    write_outputs,
+)
 from shadowscan.pipeline import Context, Coverage, build_context, process_files
 from shadowscan.privacy import redact_rejects
 from shadowscan.report.files import make_private_dir, open_private
-from shadowscan.report.matches import MatchesWriter
-from shadowscan.report.spool import Spool
 from shadowscan.report.tables import append_csv
 from shadowscan.schema import REJECT_SCHEMA
 from shadowscan.sources import REGISTRY
@@ -149,10 +155,10 @@ def _parse(
     coverage = Coverage()
     # Matched rows go to matches.parquet batch by batch as they are enriched: the run
     # never holds them all (the report stage reads the file back lazily).
-    matches = MatchesWriter(opts.out / "matches.parquet", pseudonym_key=opts.pseudonym_key)
+    matches = matches_writer(opts.out, opts.pseudonym_key)
     # Candidate signal rows likewise, attributed as they come, to a temporary file the
     # report stage aggregates.
-    signals = Spool(opts.out / ".candidate-signals.parquet")
+    signals = signals_spool(opts.out)
     evidence = Evidence(written=matches, signals_spooled=signals)
     with ExitStack() as files_open:
         rejects_fh: list[IO[bytes]] = []
