@@ -434,7 +434,7 @@ def _why(all_blocked: pl.Expr) -> pl.Expr:
 
 
 def summary_facts(
-    matches: Frame,
+    attribution: dict[str, int],
     findings: pl.DataFrame,
     outliers: pl.DataFrame,
     *,
@@ -443,12 +443,11 @@ def summary_facts(
     baseline: str | None = None,
     new_services: list[str] | None = None,
 ) -> dict[str, object]:
-    """The summary.json facts of this module: attribution shares, leases, trends, outliers."""
-    routes = matches.lazy().group_by("department_source").agg(pl.len()).collect(engine="streaming")
-    counts = dict(routes.iter_rows())
-    n = sum(counts.values())
+    """The summary.json facts of this module: attribution shares (from the matched rows per
+    attribution route, ``attribution``), leases, trends, outliers."""
+    n = sum(attribution.values())
     shares = {
-        route: round(int(counts.get(route, 0)) / n, 4) if n else 0.0
+        route: round(attribution.get(route, 0) / n, 4) if n else 0.0
         for route in ("directory", "lease", "subnet", "none")
     }
     return {

@@ -135,7 +135,7 @@ def write_outputs(
     write_csv(outliers, out / "outliers.csv")
     summary.update(
         summary_facts(
-            matched,
+            summary["attribution"],  # matched rows per route: matches.parquet read once
             findings,
             outliers,
             leases=ctx.leases.files if ctx.leases else (),
