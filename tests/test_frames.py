@@ -5,10 +5,12 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 import polars as pl
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shadowscan.frames import by_distinct, compact
+from shadowscan import frames
+from shadowscan.frames import by_distinct, compact, factorize
 from shadowscan.sources.normalize import normalize_user
 
 _EXPRS = [
@@ -33,6 +35,29 @@ def test_by_distinct_equals_the_expressions_on_every_row(values: list[str | None
     column = pl.Series("v", values, dtype=pl.String)
     direct = column.to_frame().select(_EXPRS)
     assert by_distinct(column, _EXPRS).equals(direct)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.text(alphabet="ab-", max_size=3)), max_size=40))
+def test_factorize_gives_each_row_its_distinct_value(values: list[str | None]) -> None:
+    column = pl.Series("v", values, dtype=pl.String)
+    distinct, index = factorize(column)
+    seen = list(dict.fromkeys(v for v in values if v is not None))
+    assert distinct.to_list() == seen  # first-seen order, no null
+    assert distinct.gather(index).to_list() == values
+
+
+def test_factorize_renumbers_codes_not_in_first_seen_order(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Codes of a mapping that already holds values do not start at 0 in row order."""
+    shared = pl.Categories.random()
+    pl.Series(["z", "q", "y"]).cast(pl.Categorical(shared))
+    monkeypatch.setattr(frames.pl.Categories, "random", staticmethod(lambda: shared))
+    column = pl.Series("v", ["y", "x", None, "z", "y"])
+    distinct, index = factorize(column)
+    assert distinct.to_list() == ["y", "x", "z"]
+    assert index.to_list() == [0, 1, None, 2, 0]
 
 
 def test_by_distinct_from_several_threads_at_once() -> None:

@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 
 import polars as pl
 
+from shadowscan.frames import factorize
 from shadowscan.schema import EVENT_SCHEMA, REJECT_RAW_MAX, REJECT_SCHEMA, conform
 from shadowscan.sources.normalize import byte_slice, normalize_host
 from shadowscan.sources.reader import Block
@@ -218,27 +219,24 @@ def _normalise_hosts(out: pl.DataFrame) -> tuple[pl.DataFrame, pl.Series | None]
     # Most hosts are already clean (lower case, no scheme/path/userinfo, at most a port):
     # for those normalize_host only drops the port, so one regex test (no capture) decides
     # and the chain of normalising expressions runs on the rest alone.
+    distinct, index = factorize(out["host"])
     host = pl.col("host")
     colon = host.str.find(":", literal=True)
     bare = pl.when(colon.is_null()).then(host).otherwise(byte_slice(host, 0, colon))
-    distinct = (
-        out.lazy()
-        .select(host.unique().drop_nulls())
+    table = (
+        distinct.to_frame()
+        .with_row_index("_i")
+        .lazy()
         .with_columns(host.str.contains(_CLEAN_HOST).alias("_clean"))
     )
-    done = (
-        distinct.filter(pl.col("_clean"))
-        .with_columns(bare.alias("_host"))
-        .select("host", pl.when(pl.col("_host") != "-").then(pl.col("_host")).alias("_host"))
-    )
-    rest = distinct.filter(~pl.col("_clean")).select("host", normalize_host(host).alias("_host"))
-    table = pl.concat([done, rest]).collect(engine="in-memory")
-    normal = table["_host"].drop_nulls().unique().rename("host")
-    if not table.select(pl.col("host").ne_missing(pl.col("_host")).any()).item():
-        # Every host already normalised (DNS names, most proxy chunks): no join.
-        return out, normal
-    hosts = out.select("host").join(table, on="host", how="left", maintain_order="left")
-    return out.with_columns(hosts["_host"].alias("host")), normal
+    done = table.filter("_clean").select("_i", pl.when(bare != "-").then(bare).alias("_host"))
+    rest = table.filter(~pl.col("_clean")).select("_i", normalize_host(host).alias("_host"))
+    normal = pl.concat([done, rest]).sort("_i").collect(engine="in-memory")["_host"]
+    hosts = normal.drop_nulls().unique().rename("host")
+    if not distinct.ne_missing(normal).any():
+        # Every host already normalised (DNS names, most proxy chunks): no copy.
+        return out, hosts
+    return out.with_columns(normal.gather(index).alias("host")), hosts
 
 
 def epoch_to_utc(seconds: pl.Expr) -> pl.Expr:
