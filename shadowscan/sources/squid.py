@@ -62,22 +62,7 @@ class SquidNativeParser(LogParser):
 
     def parse_lines(self, lines: pl.LazyFrame) -> pl.LazyFrame:
         """Split on runs of spaces (no regex per field); lines that do not fit are rejected."""
-        # Only the elapsed field is padded (``%6tr``): splitting on single spaces and
-        # dropping the empty pieces reads runs of spaces as one, without rewriting lines.
-        line = pl.col("raw").str.strip_chars()
-        parts = line.str.split(" ").list.eval(pl.element().filter(pl.element() != ""))
-        tokens = (
-            lines.with_columns(parts.alias("_p"))
-            .with_columns(
-                pl.col("_p").list.len().alias("_n"),
-                *[
-                    pl.col("_p").list.get(i, null_on_oob=True).alias(name)
-                    for i, name in enumerate(_FIELDS)
-                ],
-            )
-            .drop("_p")
-            .collect()
-        )
+        tokens = _tokens(lines)
         # "TCP_MISS/200": the status is the three digits after the last "/" (the regex's
         # ``[A-Z_]+/\d{3}``); anything else leaves it null and the line rejected. Result
         # codes and user names repeat: both are read once per distinct value.
@@ -101,26 +86,27 @@ class SquidNativeParser(LogParser):
                 pl.col("bytes").cast(pl.Int64, strict=False).alias("_bytes"),
             )
         )
-        # URL -> authority and path by literal find + byte slice (no regex, no struct): after
-        # the scheme if any, the authority runs to the first "/", the path from there to
-        # the first "?" (the query string is never kept). A "://" is a scheme's only where
-        # it holds the URL's first "/": further on it is in the path or query of a URL
-        # logged without a scheme (example.com/go?u=http://...), which names no host.
+        # URL -> authority and path by literal find + byte slice (no regex, no struct): the
+        # query string goes first (never kept; the authority and path end at its "?"),
+        # then the scheme if any; the authority runs to the first "/", the path from there.
+        # A "://" is a scheme's only where it holds the URL's first "/" and comes before any
+        # "?": elsewhere it is in the path or query of a URL logged without a scheme
+        # (example.com/go?u=http://...), which names no host.
         url = pl.col("url")
+        query = url.str.find("?", literal=True)
         scheme = url.str.find("://", literal=True)
-        has_scheme = (scheme + 1 == url.str.find("/", literal=True)).fill_null(False)
+        has_scheme = (
+            (scheme + 1 == url.str.find("/", literal=True)) & (query.is_null() | (scheme < query))
+        ).fill_null(False)
         after_scheme = pl.when(has_scheme).then(scheme + 3).otherwise(0)
-        p = p.with_columns(byte_slice(url, after_scheme).alias("_rest"))
+        p = p.with_columns(
+            byte_slice(url, after_scheme, query.fill_null(_TO_END) - after_scheme).alias("_rest")
+        )
         rest = pl.col("_rest")
         p = p.with_columns(rest.str.find("/", literal=True).alias("_j"))
         slash = pl.col("_j")
-        p = p.with_columns(
-            byte_slice(rest, 0, slash.fill_null(_TO_END)).alias("_host"),
-            byte_slice(rest, slash).alias("_path"),  # null where there is no "/"
-        )
-        query = pl.col("_path").str.find("?", literal=True)
-        host = pl.col("_host")
-        path = byte_slice(pl.col("_path"), 0, query.fill_null(_TO_END))
+        host = byte_slice(rest, 0, slash.fill_null(_TO_END))
+        path = byte_slice(rest, slash)  # null where there is no "/"
         status = pl.col("_status")
         denied = pl.col("_denied")  # only the code part has letters
         # 407 is the proxy asking for credentials, not a policy block: the client retries.
@@ -155,6 +141,57 @@ class SquidNativeParser(LogParser):
                 (url.str.starts_with("error:"), "no request: Squid logged a transaction error"),
             ).alias(REASON),
         )
+
+
+def _tokens(lines: pl.LazyFrame) -> pl.DataFrame:
+    """``lines`` with the count of space-separated tokens (``_n``) and the first ten
+    (``_FIELDS``, null past the last), as splitting each trimmed line on runs of spaces
+    gives them.
+
+    Only the elapsed field is padded (``%6tr``): in the usual line the tokens are the first
+    piece of a split on single spaces and the last nine, every piece between them empty
+    (told by the lengths: the ten add up to the line less its single spaces). The other
+    lines (blank, short, more tokens, other runs of spaces) are split again, dropping the
+    empty pieces, and put in their places.
+    """
+    line = pl.col("_line")
+    pieces = pl.col("_p")
+    width = len(_FIELDS)
+    picks = [pieces.list.get(0, null_on_oob=True).alias(_FIELDS[0])] + [
+        pieces.list.get(i - width, null_on_oob=True).alias(name)
+        for i, name in enumerate(_FIELDS)
+        if i
+    ]
+    sizes = [pl.col(name).str.len_bytes() for name in _FIELDS]
+    usual = (
+        (pl.col("_n") >= width)
+        & (pl.sum_horizontal(sizes) + pl.col("_n") - 1 == line.str.len_bytes())
+        & pl.all_horizontal([size > 0 for size in sizes])
+    ).fill_null(False)
+    out = (
+        lines.with_columns(pl.col("raw").str.strip_chars().alias("_line"))
+        .with_columns(line.str.split(" ").alias("_p"))
+        .with_columns(pieces.list.len().alias("_n"), *picks)
+        .with_columns(usual.alias("_usual"))
+        .drop("_p")
+        .collect()
+    )
+    others = out.select(pl.arg_where(~pl.col("_usual"))).to_series()
+    out = out.with_columns(pl.lit(width, dtype=pl.UInt32).alias("_n"))
+    if others.len():
+        kept = pl.col("_line").str.split(" ").list.eval(pl.element().filter(pl.element() != ""))
+        redone = (
+            out[others]
+            .lazy()
+            .select(kept.alias("_p"))
+            .select(
+                pieces.list.len().alias("_n"),
+                *[pieces.list.get(i, null_on_oob=True).alias(n) for i, n in enumerate(_FIELDS)],
+            )
+            .collect()
+        )
+        out = out.with_columns(out[c].scatter(others, redone[c]) for c in redone.columns)
+    return out.drop("_line", "_usual")
 
 
 PARSERS = (SquidNativeParser,)

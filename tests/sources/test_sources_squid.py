@@ -16,6 +16,7 @@ from shadowscan.sources import ParseResult
 from shadowscan.sources.base import _normalise_hosts
 from shadowscan.sources.normalize import normalize_host
 from shadowscan.sources.reader import ReadStats
+from shadowscan.sources.squid import _FIELDS, _tokens
 
 ParseFile = Callable[..., tuple[ParseResult, ReadStats]]
 
@@ -196,12 +197,17 @@ def test_error_pseudo_url_is_not_an_event(tmp_path: Path, parse_file: ParseFile)
         ("a.example/go?u=http://chat.openai.com/x", "a.example", "/go"),
         ("a.example/r/http://chat.openai.com/", "a.example", "/r/http://chat.openai.com/"),
         ("A.Example:8080/x?u=https://claude.ai/", "a.example", "/x"),
+        # The query starts at the first "?" wherever it is: no scheme, host or path in it.
+        ("a.example?u=http://chat.openai.com/x", "a.example", None),
+        ("http://a.example?next=/private/path", "a.example", None),
+        ("https://a.example/p?x=/q", "a.example", "/p"),
     ],
 )
 def test_url_gives_host_and_path(
     tmp_path: Path, parse_file: ParseFile, url: str, host: str, path: str | None
 ) -> None:
-    """The host comes from the authority, the path runs to the first ``?``."""
+    """The host comes from the authority, the path runs to the first ``?`` (the query is
+    never kept: a ``/`` or ``://`` in it is not a path or a scheme)."""
     line = (
         f"1700000000.000    120 10.0.0.5 TCP_MISS/200 4096 GET {url} alice "
         "HIER_DIRECT/93.184.216.34 text/html"
@@ -243,3 +249,33 @@ def test_host_fast_path_equals_normalize_host(hosts: list[str]) -> None:
     assert out["host"].to_list() == expected
     assert distinct is not None
     assert sorted(distinct.to_list()) == sorted({h for h in expected if h is not None})
+
+
+TOKEN = st.text(alphabet="ab1./:-\t\u00a0", min_size=1, max_size=5)  # no space
+SPACES = st.sampled_from([" ", " ", "  ", "    ", "\t", " \t"])
+
+
+@st.composite
+def squid_like_lines(draw: st.DrawFn) -> str:
+    """Lines of a few to a dozen tokens, most spaced as Squid pads them, some not."""
+    tokens = draw(st.lists(TOKEN, min_size=0, max_size=12))
+    if draw(st.booleans()) and len(tokens) >= 2:  # Squid's layout: padding after the first
+        gaps = [" " * draw(st.integers(1, 6))] + [" "] * (len(tokens) - 2)
+    else:
+        gaps = [draw(SPACES) for _ in tokens[1:]]
+    line = tokens[0] if tokens else ""
+    for gap, token in zip(gaps, tokens[1:], strict=True):
+        line += gap + token
+    return draw(st.sampled_from(["", " ", "\t"])) + line + draw(st.sampled_from(["", " ", "\t "]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(squid_like_lines(), min_size=1, max_size=30))
+def test_tokens_equal_a_split_on_runs_of_spaces(lines: list[str]) -> None:
+    """The usual-line shortcut gives what trimming and splitting every line gives."""
+    frame = pl.DataFrame({"line_no": range(len(lines)), "raw": lines})
+    got = _tokens(frame.lazy())
+    for row, line in zip(got.iter_rows(named=True), lines, strict=True):
+        pieces = [p for p in line.strip().split(" ") if p]
+        assert row["_n"] == len(pieces)
+        assert [row[name] for name in _FIELDS] == (pieces + [None] * 10)[:10]
