@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,9 +15,9 @@ from hypothesis import strategies as st
 
 from shadowscan.sources import ParseResult
 from shadowscan.sources.base import _normalise_hosts
-from shadowscan.sources.normalize import normalize_host
+from shadowscan.sources.normalize import normalize_host, split_url
 from shadowscan.sources.reader import ReadStats
-from shadowscan.sources.squid import _FIELDS, _tokens
+from shadowscan.sources.squid import _FIELDS, SquidNativeParser, _tokens
 
 ParseFile = Callable[..., tuple[ParseResult, ReadStats]]
 
@@ -279,3 +280,25 @@ def test_tokens_equal_a_split_on_runs_of_spaces(lines: list[str]) -> None:
         pieces = [p for p in line.strip().split(" ") if p]
         assert row["_n"] == len(pieces)
         assert [row[name] for name in _FIELDS] == (pieces + [None] * 10)[:10]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    scheme=st.sampled_from(["http://", "https://", "ftp://", "HTTP://", ""]),
+    rest=st.text(alphabet="ab.:/?=-@", min_size=1, max_size=12),
+)
+def test_url_cut_agrees_with_split_url(scheme: str, rest: str) -> None:
+    """The literal cut gives the host and path the URL regex gives (where what precedes a
+    ``://`` is a scheme, or no ``://`` comes before the first ``/`` or ``?``)."""
+    url = scheme + rest
+    if re.match(r"^[^/?]*://", url) and not re.match(r"^[A-Za-z][A-Za-z0-9+.\-]*://", url):
+        return  # "-:a://b": not a scheme to the regex; the cut takes it as one
+    line = f"1700000000.000    120 10.0.0.5 TCP_MISS/200 4096 GET {url} alice DIRECT/- -"
+    result = SquidNativeParser(source_file="t.log", head=[]).parse(
+        pl.DataFrame({"line_no": [1], "raw": [line]})
+    )
+    host, path = split_url(pl.lit(url))
+    expected = pl.select(host.alias("host"), path.alias("url_path")).row(0)
+    got = result.events.select("host", "url_path").rows() or [(None, None)]
+    # A URL with no host is a rejected line ("no host"), as split_url's null host says.
+    assert got[0] == (expected if expected[0] is not None else (None, None))
