@@ -21,7 +21,7 @@ import polars as pl
 
 from shadowscan.schema import UTC_TS
 from shadowscan.sources.base import REASON, SKIP, LogParser, first_reason, null_if
-from shadowscan.sources.normalize import normalize_user, split_url
+from shadowscan.sources.normalize import normalize_hosts_of, normalize_user, url_parts
 from shadowscan.sources.textfields import kv_tokens, map_action, share_matching, unquote
 
 _DETECT = re.compile(
@@ -90,7 +90,9 @@ class FortigateParser(LogParser):
     def parse_lines(self, lines: pl.LazyFrame) -> pl.LazyFrame:
         """Tokenise the key=value pairs once, then read each wanted key."""
         # One explode of every line's pairs, then one pass picks the wanted keys: far cheaper
-        # than scanning each line's pair list once per key.
+        # than scanning each line's pair list once per key. Backslash escapes are undone
+        # only in a chunk that has a backslash at all.
+        escapes = lines.select(pl.col("raw").str.contains("\\", literal=True).any()).collect()
         pairs = (
             lines.select("line_no", kv_tokens(pl.col("raw")).alias("_t"))
             .explode("_t")
@@ -101,12 +103,17 @@ class FortigateParser(LogParser):
                 pl.col("_kv").struct.field("field_1").alias("_v"),
             )
             .filter(pl.col("_k").is_in(_KEYS))
-            .with_columns(unquote(pl.col("_v")))  # the wanted pairs only (about half)
+            .with_columns(unquote(pl.col("_v"), escapes=escapes.item()))  # about half
         )
         wide = pairs.group_by("line_no").agg(
             *[pl.col("_v").filter(pl.col("_k") == key).first().alias(f"k_{key}") for key in _KEYS]
         )
-        p = lines.join(wide, on="line_no", how="left", maintain_order="left")
+        # The URL read once; its hosts normalised once per distinct value.
+        p = (
+            lines.join(wide, on="line_no", how="left", maintain_order="left")
+            .with_columns(url_parts(null_if(pl.col("k_url"), "", "N/A")).alias("_url"))
+            .with_columns(pl.col("_url").struct.unnest())
+        )
 
         def k(key: str) -> pl.Expr:
             return null_if(pl.col(f"k_{key}"), "", "N/A")
@@ -118,10 +125,8 @@ class FortigateParser(LogParser):
         )
         naive = stamp.str.strptime(pl.Datetime("us"), "%Y-%m-%d %H:%M:%S", strict=False)
         ts = pl.when(offset.is_not_null()).then(with_offset).otherwise(self.local_to_utc(naive))
-        url = k("url")
-        url_host, url_path = split_url(url)
-        path = pl.when(url.str.starts_with("/")).then(url.str.extract(r"^([^?#]*)", 1))
-        host = pl.coalesce(k("hostname"), url_host, k("qname"), k("dstip"))
+        # A URL that is a path ("/g/collect?...") has no authority: no host, that path.
+        host = pl.coalesce(k("hostname"), normalize_hosts_of("authority"), k("qname"), k("dstip"))
         action = map_action(
             pl.coalesce(k("utmaction"), k("action")), allowed=_ALLOWED, blocked=_BLOCKED
         )
@@ -135,7 +140,7 @@ class FortigateParser(LogParser):
             k("srcip").alias("src_ip"),
             normalize_user(pl.coalesce(k("user"), k("unauthuser"))).alias("user"),
             host.alias("host"),
-            pl.when(url.str.starts_with("/")).then(path).otherwise(url_path).alias("url_path"),
+            pl.when(pl.col("path") != "").then(pl.col("path")).alias("url_path"),
             k("httpmethod").str.to_uppercase().alias("method"),
             action.alias("action"),
             bytes_out.alias("bytes_out"),

@@ -12,6 +12,7 @@ from __future__ import annotations
 import polars as pl
 
 _URL = r"^(?:[A-Za-z][A-Za-z0-9+.\-]*://)?([^/?#]*)([^?#]*)"
+_URL_PARTS = r"^(?:[A-Za-z][A-Za-z0-9+.\-]*://)?(?P<authority>[^/?#]*)(?P<path>[^?#]*)"
 
 
 def normalize_host(expr: pl.Expr) -> pl.Expr:
@@ -35,6 +36,24 @@ def split_url(expr: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
     authority = expr.str.extract(_URL, 1)
     path = expr.str.extract(_URL, 2)
     return normalize_host(authority), pl.when(path != "").then(path)
+
+
+def url_parts(expr: pl.Expr) -> pl.Expr:
+    """:func:`split_url` as it is read, before the host is normalised: a struct of
+    ``authority`` (as logged) and ``path`` (``""`` where there is none), from one regex
+    pass (a struct field taken twice would run the regex twice)."""
+    return expr.str.extract_groups(_URL_PARTS)
+
+
+def normalize_hosts_of(column: str) -> pl.Expr:
+    """:func:`normalize_host` of a column, computed once per distinct value (hosts repeat).
+
+    For a column of the frame, not an expression: polars would compute an expression
+    once for its distinct values and again for the rows.
+    """
+    values = pl.col(column)
+    distinct = values.unique(maintain_order=True)
+    return values.replace(distinct, normalize_host(distinct))
 
 
 def byte_slice(

@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 import polars as pl
 
 from shadowscan.schema import UTC_TS
+from shadowscan.sources.normalize import byte_slice
 
 #: A BSD syslog time stamp: ``Jan 23 23:59:11`` (a space-padded day is allowed).
 BSD_TS = r"[A-Z][a-z]{2} +\d{1,2} \d{2}:\d{2}:\d{2}"
@@ -90,10 +91,17 @@ def kv_get(tokens: pl.Expr, key: str) -> pl.Expr:
     return unquote(value).alias(key)
 
 
-def unquote(value: pl.Expr) -> pl.Expr:
-    """A ``"quoted"`` value without its quotes and backslash escapes; others as they are."""
-    quoted = value.str.starts_with('"') & value.str.ends_with('"') & (value.str.len_chars() >= 2)
-    inner = value.str.slice(1, value.str.len_chars() - 2).str.replace_all(r"\\(.)", "$1")
+def unquote(value: pl.Expr, *, escapes: bool = True) -> pl.Expr:
+    """A ``"quoted"`` value without its quotes and backslash escapes; others as they are.
+
+    ``escapes=False`` when the caller knows no value holds a backslash: the escapes are
+    then not looked for (the replacement copies every value even where nothing matches).
+    """
+    size = value.str.len_bytes()
+    quoted = value.str.starts_with('"') & value.str.ends_with('"') & (size >= 2)
+    inner = byte_slice(value, 1, size - 2)  # cut at ASCII quotes: the rest stays UTF-8
+    if escapes:
+        inner = inner.str.replace_all(r"\\(.)", "$1")
     return pl.when(quoted).then(inner).otherwise(value)
 
 
