@@ -95,6 +95,9 @@ class LogParser(ABC):
         self.tz = tz
         self.head = head
         self.mapping = mapping
+        #: Whether the last chunk's hosts needed normalising (a hint for the next chunk's
+        #: way of normalising them: the result is the same either way).
+        self.rewrites_hosts = False
 
     @classmethod
     @abstractmethod
@@ -145,7 +148,7 @@ class LogParser(ABC):
         """Events, rejects and the skip count from :meth:`parse_lines`' output (with
         ``_skip`` set for blank lines): hosts normalised, lines booked. ``raw`` is read
         only for rejected lines: a fast path that rejects none may leave it out."""
-        out, hosts = _normalise_hosts(out)
+        out, hosts, self.rewrites_hosts = _normalise_hosts(out, rewrites=self.rewrites_hosts)
         if self.requires_host:
             out = out.with_columns(
                 pl.when(pl.col(REASON).is_null() & pl.col("host").is_null())
@@ -209,17 +212,30 @@ class YearlessSyslogParser(LogParser):
         return bsd_syslog_ts(stamp, self.reference, tz=self.tz)
 
 
-def _normalise_hosts(out: pl.DataFrame) -> tuple[pl.DataFrame, pl.Series | None]:
+def _normalise_hosts(
+    out: pl.DataFrame, *, rewrites: bool = True
+) -> tuple[pl.DataFrame, pl.Series | None, bool]:
     """Normalise ``host`` once per distinct value (hosts repeat far more than rows vary);
-    also give the distinct normalised hosts (None when there is no host column)."""
+    also give the distinct normalised hosts (None when there is no host column) and
+    whether any row's host changed.
+
+    ``rewrites``: whether some hosts are likely to change (the chunk before had some, as
+    proxies log ``host:443``). Then one categorical pass finds each row's distinct value
+    and the normalised ones are gathered back; otherwise (DNS names) the hosts are only
+    hashed once, and a chunk that does need changes is joined back. Either way gives
+    the same frame.
+    """
     if "host" not in out.columns:
-        return out, None
+        return out, None, False
     if out.schema["host"] != pl.String:  # all null (e.g. W3C lines with no #Fields: yet)
         out = out.with_columns(pl.col("host").cast(pl.String))
     # Most hosts are already clean (lower case, no scheme/path/userinfo, at most a port):
     # for those normalize_host only drops the port, so one regex test (no capture) decides
     # and the chain of normalising expressions runs on the rest alone.
-    distinct, index = factorize(out["host"])
+    if rewrites:
+        distinct, index = factorize(out["host"])
+    else:
+        distinct, index = out["host"].unique().drop_nulls(), None
     host = pl.col("host")
     colon = host.str.find(":", literal=True)
     bare = pl.when(colon.is_null()).then(host).otherwise(byte_slice(host, 0, colon))
@@ -235,8 +251,12 @@ def _normalise_hosts(out: pl.DataFrame) -> tuple[pl.DataFrame, pl.Series | None]
     hosts = normal.drop_nulls().unique().rename("host")
     if not distinct.ne_missing(normal).any():
         # Every host already normalised (DNS names, most proxy chunks): no copy.
-        return out, hosts
-    return out.with_columns(normal.gather(index).alias("host")), hosts
+        return out, hosts, False
+    if index is None:
+        pairs = pl.DataFrame([distinct, normal])
+        column = out.select("host").join(pairs, on="host", how="left", maintain_order="left")
+        return out.with_columns(column["_host"].alias("host")), hosts, True
+    return out.with_columns(normal.gather(index).alias("host")), hosts, True
 
 
 def epoch_to_utc(seconds: pl.Expr) -> pl.Expr:
