@@ -229,13 +229,13 @@ def _normalise_hosts(
         return out, None, False
     if out.schema["host"] != pl.String:  # all null (e.g. W3C lines with no #Fields: yet)
         out = out.with_columns(pl.col("host").cast(pl.String))
-    # Most hosts are already clean (lower case, no scheme/path/userinfo, at most a port):
-    # for those normalize_host only drops the port, so one regex test (no capture) decides
-    # and the chain of normalising expressions runs on the rest alone.
     if rewrites:
         distinct, index = factorize(out["host"])
     else:
         distinct, index = out["host"].unique().drop_nulls(), None
+    # Most hosts are already clean (lower case, no scheme/path/userinfo, at most a port):
+    # for those normalize_host only drops the port, so one regex test (no capture) decides
+    # and the chain of normalising expressions runs on the rest alone.
     host = pl.col("host")
     colon = host.str.find(":", literal=True)
     bare = pl.when(colon.is_null()).then(host).otherwise(byte_slice(host, 0, colon))

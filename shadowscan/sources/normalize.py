@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import polars as pl
 
-_URL = r"^(?:[A-Za-z][A-Za-z0-9+.\-]*://)?([^/?#]*)([^?#]*)"
-_URL_PARTS = r"^(?:[A-Za-z][A-Za-z0-9+.\-]*://)?(?P<authority>[^/?#]*)(?P<path>[^?#]*)"
+_URL = r"^(?:[A-Za-z][A-Za-z0-9+.\-]*://)?(?P<authority>[^/?#]*)(?P<path>[^?#]*)"
 
 
 def normalize_host(expr: pl.Expr) -> pl.Expr:
@@ -42,14 +41,14 @@ def url_parts(expr: pl.Expr) -> pl.Expr:
     """:func:`split_url` as it is read, before the host is normalised: a struct of
     ``authority`` (as logged) and ``path`` (``""`` where there is none), from one regex
     pass (a struct field taken twice would run the regex twice)."""
-    return expr.str.extract_groups(_URL_PARTS)
+    return expr.str.extract_groups(_URL)
 
 
 def normalize_hosts_of(column: str) -> pl.Expr:
     """:func:`normalize_host` of a column, computed once per distinct value (hosts repeat).
 
-    For a column of the frame, not an expression: polars would compute an expression
-    once for its distinct values and again for the rows.
+    For a column of the frame, not an expression: an expression could be computed once
+    for the distinct values, once for their normalised form and once for the rows.
     """
     values = pl.col(column)
     distinct = values.unique(maintain_order=True)
@@ -143,18 +142,7 @@ def split_spaced(lines: pl.Series) -> pl.Series:
     """
     line = pl.col("l")
     n = pl.col("_n")
-    cut = (
-        lines.alias("l")
-        .to_frame()
-        .lazy()
-        .with_columns(line.str.split('"').alias("_s"))
-        .with_columns(pl.col("_s").list.len().alias("_n"))
-        .collect()
-    )
-    # Only as many segments as the block's lines have (3 for one quoted field per line):
-    # a line with more than the last one looked at is not simple.
-    most = min(int(cut["_n"].max() or 1), 2 * _QUOTED_MAX + 1)  # type: ignore[arg-type]
-    seg = [pl.col("_s").list.get(i, null_on_oob=True) for i in range(most)]
+    seg = [pl.col("_s").list.get(i, null_on_oob=True) for i in range(2 * _QUOTED_MAX + 1)]
     simple = (
         (line != "")
         & (line.str.len_bytes() == line.str.len_chars())  # ASCII: no other white space
@@ -178,7 +166,11 @@ def split_spaced(lines: pl.Series) -> pl.Series:
         simple = simple & (beyond | last | s.str.ends_with(" ") | ((i == 0) & (s == "")))
         pieces.append(s.str.replace_all(" ", _SEP, literal=True))
     frame = (
-        cut.lazy()
+        lines.alias("l")
+        .to_frame()
+        .lazy()
+        .with_columns(line.str.split('"').alias("_s"))
+        .with_columns(pl.col("_s").list.len().alias("_n"))
         .select(
             simple.fill_null(False).alias("ok"),
             pl.concat_str(pieces, separator="", ignore_nulls=True).alias("j"),
