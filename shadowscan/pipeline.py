@@ -230,6 +230,10 @@ def process_file(
         return outcome
     stats = ReadStats()
     part = part or FileSlice()
+    # A scan's workers number each block's lines from 1 and the blocks are offset here,
+    # in file order, so the reader does not count every block's lines first (its
+    # decoding tells). The store's events are written by the workers: counted up front.
+    relative = on_events is None
     blocks = iter_blocks(
         path,
         stats,
@@ -238,11 +242,16 @@ def process_file(
         first_line=part.first_line,
         end=part.end,
         tap=tap,
+        count=not relative,
     )
+    before = part.first_line - 1  # lines before the next block taken
 
     def take(done: _ChunkOut) -> None:
+        nonlocal before
         stats.latin1_lines += done.latin1_lines
-        _take(done, _context(ctx), fmt, outcome, coverage, on_rejects)
+        shift = before if relative else 0
+        before += done.lines
+        _take(done, _context(ctx), fmt, outcome, coverage, on_rejects, shift=shift)
 
     with ThreadPoolExecutor(CHUNKS_IN_FLIGHT, thread_name_prefix="shadowscan-chunk") as pool:
         # Results are taken in submission order, so line numbers, rejects and kept frames
@@ -257,7 +266,7 @@ def process_file(
         while work:
             take(work.popleft().result())
     _release(outcome, _context(ctx), final=True)
-    report.lines_read = stats.lines
+    report.lines_read = before - (part.first_line - 1) if relative else stats.lines
     _notes(report, stats, fmt)
     return outcome
 
@@ -348,6 +357,8 @@ class _ChunkOut:
 
     result: ParseResult
     latin1_lines: int = 0
+    #: The block's line count.
+    lines: int = 0
     matched: pl.DataFrame | None = None
     signals: pl.DataFrame | None = None
 
@@ -358,7 +369,7 @@ def _process_chunk(
     """Parse and match one block; touches nothing shared but read-only state (and the
     thread-safe events sink)."""
     result = parser.parse_block(block)
-    out = _ChunkOut(result, latin1_lines=block.latin1_lines)
+    out = _ChunkOut(result, latin1_lines=block.latin1_lines, lines=block.line_count())
     events = out.result.events
     if events.is_empty():
         return out
@@ -388,23 +399,27 @@ def _take(
     outcome: FileOutcome,
     coverage: Coverage,
     on_rejects: Sink,
+    *,
+    shift: int = 0,
 ) -> None:
-    """Book one processed chunk, in file order: counts, rejects, coverage, kept frames."""
+    """Book one processed chunk, in file order: counts, rejects, coverage, kept frames.
+    ``shift``: the lines before the chunk, added to the line numbers of what is kept."""
     report = outcome.report
     result = done.result
     report.events += result.events.height
     report.rejected += result.rejects.height
     report.skipped += result.skipped
+    line = pl.col("source_line") + shift
     if result.rejects.height and report.rejects_written < MAX_REJECTS_WRITTEN:
         kept = result.rejects.head(MAX_REJECTS_WRITTEN - report.rejects_written)
-        on_rejects(kept)
+        on_rejects(kept.with_columns(line) if shift else kept)
         report.rejects_written += kept.height
     if result.events.is_empty():
         return
     coverage.add(fmt, result.events)
     if done.matched is not None:
         report.matched += done.matched.height
-        outcome.pending.append(done.matched)
+        outcome.pending.append(done.matched.with_columns(line) if shift else done.matched)
     if done.signals is not None:
         outcome.pending_signals.append(done.signals)
     _release(outcome, ctx, final=False)

@@ -110,3 +110,56 @@ def test_small_files_in_parallel_come_out_in_file_order(
     hosts = pl.concat(signals)["host"].to_list()
     assert hosts == [f"llm{f}.corp.example" for f in range(7)]
     assert coverage.counts["squid_native"]["_n"] == sum(4 + f for f in range(7))
+
+
+def _scan_rows(path: Path, *, events: bool) -> tuple[list[tuple[int, str]], list[int], int]:
+    """(source_line, host) of the matched rows, the rejected lines and the lines read, with
+    the events handed out (the store's way: lines counted by the reader) or not (a scan's:
+    each block numbered from 1 and offset in order)."""
+    ctx = build_context(
+        load_catalog(), directory=None, subnets=None, policy=None, as_of=date(2026, 11, 30)
+    )
+    rejects: list[pl.DataFrame] = []
+    matches: list[pl.DataFrame] = []
+    outcome = process_file(
+        path,
+        ctx,
+        Coverage(),
+        on_rejects=rejects.append,
+        on_matches=matches.append,
+        on_signals=lambda _: None,
+        on_events=(lambda _: None) if events else None,
+    )
+    matched = pl.concat(matches).select("source_line", "host").rows()
+    bad = pl.concat(rejects)["source_line"].to_list() if rejects else []
+    return matched, bad, outcome.report.lines_read
+
+
+@pytest.mark.parametrize("chunk_bytes", [256, 2048, 1 << 24])
+@pytest.mark.parametrize("crlf", [False, True])
+def test_line_numbers_of_a_scan_do_not_depend_on_blocks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk_bytes: int, crlf: bool
+) -> None:
+    """Matched and rejected rows keep their file line numbers whatever the block size,
+    whether the reader counted the lines or the blocks' decoding did."""
+    lines = []
+    for i in range(1, 301):
+        if i % 37 == 0:
+            lines.append("")  # blank: skipped
+        elif i % 23 == 0:
+            lines.append(f"not a squid line {i}")
+        else:
+            host = "chatgpt.com" if i % 5 == 0 else f"site{i}.example"
+            lines.append(
+                f"1795651200.{i:03d}    120 10.0.0.{i % 200} TCP_MISS/200 512 GET "
+                f"https://{host}/p{i} user{i % 7} HIER_DIRECT/203.0.113.9 text/html"
+            )
+    newline = "\r\n" if crlf else "\n"
+    path = tmp_path / "access.log"
+    path.write_bytes((newline.join(lines) + newline).encode())
+    monkeypatch.setattr(pipeline, "CHUNK_BYTES", chunk_bytes)
+    matched, bad, read = _scan_rows(path, events=False)
+    assert read == 300
+    assert matched == [(i, "chatgpt.com") for i in range(5, 301, 5) if i % 37 and i % 23]
+    assert bad == [i for i in range(23, 301, 23) if i % 37]
+    assert _scan_rows(path, events=True) == (matched, bad, read)

@@ -145,7 +145,7 @@ class ZeekDnsTsvParser(LogParser):
         fields = block.fields(self.sep, n, select=wanted)
         if fields is None or (fields[f"c{n - 1}"] == "").any():
             return None
-        if block.data.count(self.sep.encode(), 0, block.end) != (n - 1) * block.lines:
+        if block.data.count(self.sep.encode(), 0, block.end) != (n - 1) * block.line_count():
             return None
         return fields
 

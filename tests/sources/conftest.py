@@ -40,22 +40,27 @@ def _parse_whole_file(name: str, path: Path, tz: str) -> tuple[ParseResult, Read
     # The same steps as shadowscan.pipeline.process_file: head, parser, then block by
     # block, each parsed as the scan does (BIND9 and Zeek read plain blocks straight from
     # the bytes). Such blocks are also parsed from their decoded lines, which must give
-    # the same: so every real sample of those formats checks their fast paths.
+    # the same: so every real sample of those formats checks their fast paths. As in a
+    # scan, the reader does not count the lines: each block numbers its own from 1 and is
+    # offset by the lines before it.
     head = read_head(path)
     parser = REGISTRY[name](source_file=str(path), head=head, tz=tz)
     stats = ReadStats()
     events = [pl.DataFrame(schema=EVENT_SCHEMA)]
     rejects = [pl.DataFrame(schema=REJECT_SCHEMA)]
-    skipped = 0
-    for block in iter_blocks(path, stats):
+    skipped = before = 0
+    for block in iter_blocks(path, stats, count=False):
         reader = parser.for_block(block)
         result = reader.parse_block(block)
         if type(reader).parse_block is not LogParser.parse_block:  # a fast path
             assert_same_parse(result, reader.parse(block.frame()))
         stats.latin1_lines += block.latin1_lines
-        events.append(result.events)
-        rejects.append(result.rejects)
+        line = pl.col("source_line") + before
+        events.append(result.events.with_columns(line))
+        rejects.append(result.rejects.with_columns(line))
         skipped += result.skipped
+        before += block.line_count()
+    stats.lines = before
     total = ParseResult(events=pl.concat(events), rejects=pl.concat(rejects), skipped=skipped)
     return total, stats
 

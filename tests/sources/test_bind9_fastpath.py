@@ -132,10 +132,14 @@ _same = assert_same_parse
 )
 def test_a_block_parses_as_its_lines_do(lines: list[str]) -> None:
     """Read straight from the bytes (plain blocks) or not: what parsing the decoded lines
-    gives."""
+    gives, whether the reader counted the block's lines or not (a scan's reader does not)."""
     parser = Bind9Parser(source_file="q.log", head=lines[:30])
     block = _block(lines)
     _same(parser.parse_block(block), parser.parse(_block(lines).frame()))
+    uncounted = _block(lines)
+    uncounted.lines = None
+    _same(parser.parse_block(uncounted), parser.parse(_block(lines).frame()))
+    assert uncounted.line_count() == len(lines)
 
 
 PLAIN = (
@@ -163,6 +167,9 @@ def test_which_blocks_are_read_straight_from_the_bytes(lines: list[str], fast: b
     block = _block(lines)
     assert (parser._plain_block(block) is not None) is fast
     _same(parser.parse_block(block), parser.parse(_block(lines).frame()))
+    uncounted = _block(lines)
+    uncounted.lines = None
+    _same(parser.parse_block(uncounted), parser.parse(_block(lines).frame()))
 
 
 _NAME = st.from_regex(r"[a-z0-9][a-z0-9.\-_]{0,30}", fullmatch=True)

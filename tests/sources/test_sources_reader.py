@@ -16,7 +16,7 @@ import zstandard
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shadowscan.sources.reader import Block, ReadStats, compression_of, iter_chunks
+from shadowscan.sources.reader import Block, ReadStats, compression_of, iter_blocks, iter_chunks
 
 TEXT = b"first line\nsecond line\nthird line\n"
 LINES = [(1, "first line"), (2, "second line"), (3, "third line")]
@@ -283,6 +283,53 @@ def test_plain_chunked_read_equals_one_read_for_any_bytes(
     )
 
 
+def uncounted_rows(path: Path, chunk_bytes: int) -> tuple[list[tuple[int, str]], int, int]:
+    """The rows of ``iter_blocks(count=False)``, each block offset by the lines before it
+    (as the pipeline does), the lines read and the Latin-1 lines."""
+    stats = ReadStats()
+    rows: list[tuple[int, str]] = []
+    before = latin1 = 0
+    for block in iter_blocks(path, stats, chunk_bytes=chunk_bytes, count=False):
+        frame = block.frame().select(pl.col("line_no") + before, "raw")
+        rows.extend(frame.iter_rows())
+        before += block.line_count()
+        latin1 += block.latin1_lines
+    assert stats.lines == 0  # not counted by the reader
+    return rows, before, latin1
+
+
+@settings(max_examples=120, deadline=None, database=None)
+@given(
+    lines=st.lists(
+        RAW_LINE | st.sampled_from([b"", b"a\rb", b"x\r", b"\xef\xbb\xbfbom", b"caf\xe9"]),
+        min_size=1,
+        max_size=30,
+    ),
+    final_newline=st.booleans(),
+    chunk_bytes=st.integers(min_value=1, max_value=90),
+)
+def test_uncounted_blocks_give_the_counted_rows_for_any_bytes(
+    lines: list[bytes], final_newline: bool, chunk_bytes: int
+) -> None:
+    """Blocks whose lines the reader did not count, numbered from their decoding and
+    offset in order, give the rows and books of the counted read: blank lines, carriage
+    returns alone or before a newline, byte order marks and Latin-1 lines included."""
+    data = b"first\n" + b"\n".join(lines) + (b"\n" if final_newline else b"")
+    with _log_file(data) as path:
+        counted, counted_stats = read_rows(path, chunk_bytes=chunk_bytes)
+        rows, read, latin1 = uncounted_rows(path, chunk_bytes)
+    assert rows == counted
+    assert (read, latin1) == (counted_stats.lines, counted_stats.latin1_lines)
+
+
+def test_uncounted_crlf_blocks_are_counted_on_decoding(tmp_path: Path) -> None:
+    """CRLF lines (polars drops the CR) fall back to a count, and come back whole."""
+    path = tmp_path / "a.log"
+    path.write_bytes(b"".join(b"line %d\r\n" % i for i in range(1, 200)))
+    rows, read, _ = uncounted_rows(path, 300)
+    assert rows == [(i, f"line {i}") for i in range(1, 200)] and read == 199
+
+
 def test_byte_range_reads_only_its_lines(tmp_path: Path) -> None:
     """offset/end read the lines inside the range, numbered from first_line, in small chunks."""
     text = numbered_text(20)
@@ -370,6 +417,25 @@ def test_block_fields_are_the_lines_split_on_the_separator(lines: list[str], col
     assert fields is not None
     expected = [tuple((line.split(" ") + [""] * columns)[:columns]) for line in lines]
     assert fields.rows() == expected
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(st.text(st.sampled_from("ab #"), max_size=4), min_size=1, max_size=12),
+    st.booleans(),
+)
+def test_uncounted_block_fields_count_the_lines(lines: list[str], terminated: bool) -> None:
+    """A block whose lines were not counted reads the same fields, or declines, as when
+    they were, and knows its line count after (blank lines, an empty last line)."""
+    text = "\n".join(lines).encode()
+    data = text + b"\n" if terminated else text
+    counted = Block(data, len(text), first_no=1, lines=text.count(b"\n") + 1)
+    uncounted = Block(data, len(text), first_no=1, lines=None)
+    got, expected = uncounted.fields(" ", 2), counted.fields(" ", 2)
+    assert (got is None) == (expected is None)
+    if expected is not None and got is not None:
+        assert got.equals(expected)
+    assert uncounted.line_count() == len(lines)
 
 
 @pytest.mark.parametrize(

@@ -71,6 +71,10 @@ def test_which_blocks_are_read_straight_from_the_bytes(lines: list[str], fast: b
     parser = ZeekDnsTsvParser(source_file="dns.log", head=HEAD)
     assert (parser._record_fields(_block(lines)) is not None) is fast
     _same(parser.parse_block(_block(lines)), parser.parse(_block(lines).frame()))
+    uncounted = _block(lines)
+    uncounted.lines = None  # as a scan's reader hands it out
+    _same(parser.parse_block(uncounted), parser.parse(_block(lines).frame()))
+    assert uncounted.line_count() == len(lines)
 
 
 def test_header_and_close_lines_come_apart_from_the_records() -> None:
@@ -89,10 +93,26 @@ def test_header_and_close_lines_come_apart_from_the_records() -> None:
     assert (result.events.height, result.skipped) == (2, 5)
 
 
+@pytest.mark.parametrize("counted", [True, False])
 @pytest.mark.parametrize(
     "lines",
-    [["#a"], ["#a", "#b"], ["x"], ["#a", "x"], ["x", "#a"], ["#a", "x", "#b", "y", "#c"], [""]],
+    [
+        ["#a"],
+        ["#a", "#b"],
+        ["x"],
+        ["#a", "x"],
+        ["x", "#a"],
+        ["#a", "x", "#b", "y", "#c"],
+        [""],
+        ["#a", "x", ""],
+        ["#a", "", "#b"],
+        ["x", "", "#b", "#c"],
+    ],
 )
-def test_split_edges_keeps_every_line_in_order(lines: list[str]) -> None:
-    pieces = [p for p in split_edges(_block(lines), b"#") if p is not None]
+def test_split_edges_keeps_every_line_in_order(lines: list[str], counted: bool) -> None:
+    """Whether or not the reader counted the block's lines."""
+    block = _block(lines)
+    if not counted:
+        block.lines = None
+    pieces = [p for p in split_edges(block, b"#") if p is not None]
     assert [row for p in pieces for row in p.frame().rows()] == list(enumerate(lines, start=9))
