@@ -135,7 +135,7 @@ def _scan_rows(path: Path, *, events: bool) -> tuple[list[tuple[int, str]], list
     return matched, bad, outcome.report.lines_read
 
 
-@pytest.mark.parametrize("chunk_bytes", [256, 2048, 1 << 24])
+@pytest.mark.parametrize("chunk_bytes", [1024, 4096, 1 << 24])
 @pytest.mark.parametrize("crlf", [False, True])
 def test_line_numbers_of_a_scan_do_not_depend_on_blocks(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk_bytes: int, crlf: bool
