@@ -266,7 +266,7 @@ def process_file(
         while work:
             take(work.popleft().result())
     _release(outcome, _context(ctx), final=True)
-    report.lines_read = before - (part.first_line - 1) if relative else stats.lines
+    report.lines_read = before - (part.first_line - 1)  # every block's lines, taken in order
     _notes(report, stats, fmt)
     return outcome
 
