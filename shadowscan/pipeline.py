@@ -237,7 +237,7 @@ def process_file(
     blocks = iter_blocks(
         path,
         stats,
-        chunk_bytes=WHOLE_FILE_BYTES if parser.whole_file else CHUNK_BYTES,
+        chunk_bytes=WHOLE_FILE_BYTES if parser.reads_whole_file() else CHUNK_BYTES,
         offset=part.offset,
         first_line=part.first_line,
         end=part.end,

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
 
 from shadowscan import pipeline
 from shadowscan.catalog import load_catalog
-from shadowscan.pipeline import Coverage, build_context, process_file
+from shadowscan.pipeline import Coverage, FileReport, build_context, process_file
+from shadowscan.sources import REGISTRY
+from shadowscan.sources.reader import Block, read_head
 
 HEADER_A = "#Fields: date time c-ip cs-method cs-host cs-uri-stem sc-status"
 HEADER_B = "#Fields: date time cs-host c-ip cs-method cs-uri-stem sc-status"
@@ -163,3 +168,124 @@ def test_line_numbers_of_a_scan_do_not_depend_on_blocks(
     assert matched == [(i, "chatgpt.com") for i in range(5, 301, 5) if i % 37 and i % 23]
     assert bad == [i for i in range(23, 301, 23) if i % 37]
     assert _scan_rows(path, events=True) == (matched, bad, read)
+
+
+def _cloudtrail(i: int, source: str) -> str:
+    record = {
+        "eventVersion": "1.09",
+        "userIdentity": {"type": "IAMUser", "userName": f"user{i % 7}"},
+        "eventTime": f"2026-11-26T00:{i // 60 % 60:02d}:{i % 60:02d}Z",
+        "eventSource": source,
+        "eventName": "InvokeModel",
+        "sourceIPAddress": f"10.0.0.{i % 200}",
+        "userAgent": "aws-cli/2.22.4",
+    }
+    return json.dumps(record)
+
+
+def _scan_books(path: Path) -> tuple[list[tuple[int, str]], list[tuple[int, str]], FileReport]:
+    """(source_line, app) of the matched rows, (source_line, reason) of the rejects, books."""
+    ctx = build_context(
+        load_catalog(), directory=None, subnets=None, policy=None, as_of=date(2026, 11, 30)
+    )
+    rejects: list[pl.DataFrame] = []
+    matches: list[pl.DataFrame] = []
+    outcome = process_file(
+        path,
+        ctx,
+        Coverage(),
+        on_rejects=rejects.append,
+        on_matches=matches.append,
+        on_signals=lambda _: None,
+    )
+    matched = pl.concat(matches).select("source_line", "app").rows() if matches else []
+    bad = pl.concat(rejects).select("source_line", "reason").rows() if rejects else []
+    return matched, bad, outcome.report
+
+
+@pytest.mark.parametrize("chunk_bytes", [700, 4096, 1 << 24])
+def test_json_lines_are_read_in_blocks_with_the_same_books(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk_bytes: int
+) -> None:
+    """A JSON-lines SaaS export is read block by block (memory bounded by the block, not
+    the file) and gives the records, rejects and line numbers of a read in one piece."""
+    lines = []
+    for i in range(1, 201):
+        if i % 41 == 0:
+            lines.append("")  # blank: skipped
+        elif i % 29 == 0:
+            lines.append('{"eventSource": "s3.amazonaws.com", "eventTime": ')  # cut short
+        elif i % 31 == 0:
+            lines.append('{"eventTime": "2026-11-26T00:00:00Z", "userIdentity": {}}')
+        else:
+            source = "bedrock.amazonaws.com" if i % 5 == 0 else "s3.amazonaws.com"
+            lines.append(_cloudtrail(i, source))
+    path = tmp_path / "trail.json"
+    path.write_text("\n".join(lines) + "\n")
+    head = read_head(path)
+    assert not REGISTRY["cloudtrail"](source_file=str(path), head=head).reads_whole_file()
+    blocks: list[int] = []
+    real_blocks = pipeline.iter_blocks
+
+    def counted(*args: Any, **kwargs: Any) -> Iterator[Block]:
+        for block in real_blocks(*args, **kwargs):
+            blocks.append(len(block.data))
+            yield block
+
+    monkeypatch.setattr(pipeline, "iter_blocks", counted)
+    monkeypatch.setattr(pipeline, "CHUNK_BYTES", chunk_bytes)
+    matched, bad, report = _scan_books(path)
+    assert (len(blocks) > 1) == (chunk_bytes < path.stat().st_size)
+    assert max(blocks) <= max(chunk_bytes, 1024) + 1024  # one line past a block at most
+    assert report.lines_read == 200
+    assert report.lines_read == report.events + report.rejected + report.skipped
+    assert matched == [
+        (i, "bedrock.amazonaws.com") for i in range(5, 201, 5) if i % 41 and i % 29 and i % 31
+    ]
+    assert [n for n, _ in bad] == sorted(
+        [i for i in range(29, 201, 29) if i % 41] + [i for i in range(31, 201, 31) if i % 41]
+    )
+    assert {reason.split(":")[0] for _, reason in bad} == {
+        "invalid JSON",
+        "no eventSource",
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "by_line"),
+    [
+        ('{"eventSource": "a"}\n{"eventSource": "b"}\n', True),
+        ('{"Records": [{"eventSource": "a"}]}\n{"Records": []}\n', True),  # wrappers, a line each
+        ('{\n  "eventSource": "a"\n}\n', False),  # a pretty document
+        ('[{"eventSource": "a"},\n{"eventSource": "b"}]\n', False),  # an array
+        ('{"eventSource": "a"}\n', False),  # one line: nothing to split
+    ],
+)
+def test_only_json_lines_are_read_in_blocks(tmp_path: Path, text: str, by_line: bool) -> None:
+    """Documents, arrays and wrappers span lines: they are still read in one piece."""
+    path = tmp_path / "trail.json"
+    path.write_text(text)
+    parser = REGISTRY["cloudtrail"](source_file=str(path), head=read_head(path))
+    assert parser.reads_whole_file() is not by_line
+
+
+def test_a_record_across_a_block_boundary_is_rejected_not_lost(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pretty record in a JSON-lines file, cut by a block boundary: rejected with its
+    reason, and every line still counted once."""
+    lines = [_cloudtrail(i, "s3.amazonaws.com") for i in range(1, 41)]  # the head: JSON lines
+    pretty = json.dumps(json.loads(_cloudtrail(41, "bedrock.amazonaws.com")), indent=2)
+    lines += pretty.split("\n") + [_cloudtrail(i, "s3.amazonaws.com") for i in range(42, 60)]
+    path = tmp_path / "trail.json"
+    text = "\n".join(lines) + "\n"
+    path.write_text(text)
+    # The first block ends a few lines into the pretty record.
+    monkeypatch.setattr(pipeline, "CHUNK_BYTES", text.index("\n{\n") + 40)
+    _, bad, report = _scan_books(path)
+    assert report.lines_read == len(lines)
+    assert report.lines_read == report.events + report.rejected + report.skipped
+    # The record's first lines, up to the block's end, and the rest in the next block.
+    assert bad[0][0] == 41 and bad[0][1].startswith("invalid JSON")
+    assert [reason for _, reason in bad[1:]] == ["not a JSON object"]
+    assert report.events == 58  # every record on its own line is read

@@ -112,6 +112,11 @@ class LogParser(ABC):
         distinct values. Rows must stay aligned with the input (same count, same order).
         """
 
+    def reads_whole_file(self) -> bool:
+        """Whether this file must be parsed in one piece (``whole_file``; a parser may
+        decide per file, from its head)."""
+        return self.whole_file
+
     def for_chunk(self, lines: pl.DataFrame) -> LogParser:
         """The parser to read ``lines`` with, called for each chunk in file order.
 

@@ -11,7 +11,8 @@ whitespace and returns each record with the number of the line it starts on.
 Accounting rule (``lines_read = events + rejected + skipped``): a record counts once, on the
 line where it starts (an event, or a reject when it is not valid or lacks what the format
 needs); every other line (the rest of a pretty-printed record, brackets of a wrapper, blank
-lines) is skipped. The identity is exact whenever no two records start on one line; a compact
+lines) is skipped. A line holds at most one reject (what follows a bad value on its line is
+part of it). The identity is exact whenever no two records start on one line; a compact
 wrapper on one line (``{"Records":[{...},{...}]}``) yields one event per record, so that line
 counts once per record.
 
@@ -19,8 +20,13 @@ Invalid JSON is rejected with the decoder's position (``line 12 column 5`` in th
 reader then resumes at the next line that starts with ``{`` or ``[`` (the next NDJSON line, or
 the next top-level object of a stream), and the lines in between count as skipped.
 
-SaaS exports are small next to proxy logs, so records are decoded with Python's ``json``;
-the field mapping after that is polars expressions on columns.
+Records are decoded with Python's ``json``; the field mapping after that is polars
+expressions on columns. A file whose first lines are JSON lines (each one whole object,
+not a wrapper: :func:`records_by_line`) is read in the engine's blocks like any log, so
+memory stays bounded however large the export (a night of CloudTrail NDJSON); every other
+layout (a document, an array, objects spanning lines) is read in one piece. A
+value spanning lines at a block boundary of a JSON-lines file is then rejected with its
+reason rather than read (such files keep each record on its line).
 """
 
 from __future__ import annotations
@@ -164,6 +170,30 @@ def _elastic_original(item: Any) -> str | None:
     return original if isinstance(original, str) else None
 
 
+def records_by_line(head: list[str]) -> bool:
+    """True when ``head`` is JSON lines: two or more non-blank lines, each starting with
+    ``{`` (no line continues a value begun above it), most of them whole JSON objects (a
+    bad line among them is rejected on its own, as in a read in one piece).
+
+    >>> records_by_line(['{"a": 1}', '', '{"a": 2}', '{"a": 3']), records_by_line(['{"a": 1}'])
+    (True, False)
+    >>> records_by_line(['{"a": 1,', '"b": 2}', '{"a": 3}'])
+    False
+    >>> records_by_line(['{', '  "a": 1', '}']), records_by_line(['[{"a": 1},', '{"a": 2}]'])
+    (False, False)
+    """
+    lines = [line for line in head if line.strip()]
+    if len(lines) < 2 or not all(line.startswith("{") for line in lines):
+        return False
+    whole = 0
+    for line in lines:
+        try:
+            whole += isinstance(json.loads(line), dict)
+        except ValueError:
+            continue
+    return whole * 2 > len(lines)
+
+
 def read_records(lines: pl.DataFrame) -> RecordBatch:
     """Every JSON record in a frame of ``line_no``/``raw`` lines, in order (see module doc)."""
     batch = RecordBatch()
@@ -179,8 +209,19 @@ def iter_records(lines: pl.DataFrame, batch: RecordBatch) -> Iterator[Record]:
     doc = _Text(lines)
     text, decoder = doc.text, json.JSONDecoder()
     used: set[int] = set()
+    rejected: set[int] = set()
 
-    def add(start: int, value: Any, raw: str, *, elastic: bool = False) -> Record | None:
+    def reject(i: int, reason: str, raw: str, *, item: bool = False) -> None:
+        # One reject per line for values at the top: what follows a bad value on its line
+        # ('"key": 1,' left of a record cut by a block boundary, "1 2 3") is part of the
+        # same bad line. The items of an array count one by one, bad ones too.
+        if item or i not in rejected:
+            rejected.add(i)
+            batch.rejects.append((doc.line_nos[i], reason, raw))
+
+    def add(
+        start: int, value: Any, raw: str, *, item: bool = False, elastic: bool = False
+    ) -> Record | None:
         i = doc.index_of(start)
         used.add(i)
         line_no = doc.line_nos[i]
@@ -190,11 +231,11 @@ def iter_records(lines: pl.DataFrame, batch: RecordBatch) -> Iterator[Record]:
                 value, raw = json.loads(original), original
             except json.JSONDecodeError as exc:
                 reason = f"invalid JSON in event.original: {exc.msg} at column {exc.colno}"
-                batch.rejects.append((line_no, reason, compact(original)))
+                reject(i, reason, compact(original), item=item)
                 return None
         if isinstance(value, dict):
             return line_no, value, raw
-        batch.rejects.append((line_no, "not a JSON object", compact(raw)))
+        reject(i, "not a JSON object", compact(raw), item=item)
         return None
 
     pos = _skip_ws(text, 0)
@@ -209,14 +250,14 @@ def iter_records(lines: pl.DataFrame, batch: RecordBatch) -> Iterator[Record]:
             last = doc.index_of(max(resume - 1, pos))
             if last > i:
                 reason += f"; lines {doc.line_nos[i]}-{doc.line_nos[last]} not read"
-            batch.rejects.append((doc.line_nos[i], reason, compact(text[pos:resume])))
+            reject(i, reason, compact(text[pos:resume]))
             pos = _skip_ws(text, resume)
             continue
         key = _wrapper_key(value) if isinstance(value, dict) else None
         if isinstance(value, list) or key is not None:
             at = pos if key is None else _member_start(text, pos, key, decoder)
             for start, stop, item in _array_items(text, at, decoder):
-                record = add(start, item, text[start:stop], elastic=key == "events")
+                record = add(start, item, text[start:stop], item=True, elastic=key == "events")
                 if record is not None:
                     yield record
         else:
@@ -333,6 +374,16 @@ class JsonRecordParser(LogParser):
     whole_file = True
     #: The raw text fields :meth:`extract` returns, in order.
     columns: ClassVar[tuple[str, ...]]
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        #: JSON lines, read block by block (see the module doc); a parser with its own
+        #: :meth:`read` (a CSV export) reads the file in one piece.
+        self.by_line = type(self).read is JsonRecordParser.read and records_by_line(self.head)
+
+    def reads_whole_file(self) -> bool:
+        """In one piece, unless the file is JSON lines."""
+        return not self.by_line
 
     @abstractmethod
     def extract(self, record: dict[str, Any]) -> tuple[str | None, ...] | str:

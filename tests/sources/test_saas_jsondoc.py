@@ -191,3 +191,20 @@ def test_pretty_document_without_final_newline(tmp_path: Path, parse_file: Parse
     path.write_text(json.dumps([record, record], indent=2), encoding="utf-8")
     result, _ = parse_file("okta_system", path)
     assert (result.events.height, result.rejects.height) == (2, 0)
+
+
+@pytest.mark.parametrize("text", ['"abc" junk\n{"a": 1}\n', '1 2 3\n{"a": 1}\n'])
+def test_one_reject_per_bad_line(text: str) -> None:
+    """What follows a bad value on its line belongs to it: one reject, so every line is
+    counted once."""
+    batch = read_records(frame(text))
+    assert [n for n, _, _ in batch.records] == [2]
+    assert [n for n, _, _ in batch.rejects] == [1]
+    assert len(batch.records) + len(batch.rejects) + batch.skipped == 2
+
+
+def test_bad_items_of_a_one_line_array_count_one_by_one() -> None:
+    """In an array on one line every item counts (the one-line wrapper rule), bad ones too."""
+    batch = read_records(frame('[{"a": 1}, 2, 3, {"a": 4}]\n'))
+    assert [n for n, _, _ in batch.records] == [1, 1]
+    assert [(n, reason) for n, reason, _ in batch.rejects] == [(1, "not a JSON object")] * 2
