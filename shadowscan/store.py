@@ -344,8 +344,15 @@ class Store:
         def put_by_day(kind: str, frame: pl.DataFrame, keys: tuple[str, ...]) -> None:
             # One file per day (and per ``keys``), named by its first line: the names (and
             # the manifest's sorted list) follow line order, whichever chunk finished first.
-            keyed = frame.with_columns(pl.col("ts").dt.strftime("%Y-%m-%d").alias("_day"))
-            for values, group in keyed.group_by(["_day", *keys], maintain_order=True):
+            columns = ["_day", *keys]
+            keyed = frame.with_columns(pl.col("ts").dt.date().alias("_day"))
+            single = _single_group(keyed, columns)
+            groups = (
+                [(single, keyed)]
+                if single is not None
+                else keyed.group_by(columns, maintain_order=True)
+            )
+            for values, group in groups:
                 folder = "".join(f"{k}={v}/" for k, v in zip(["day", *keys], values, strict=True))
                 first = group.select(pl.col("source_line").min()).item()
                 put(kind, folder, group.drop("_day"), f"L{first:012d}")
@@ -450,6 +457,27 @@ class Store:
         for rel in doomed:
             (self.root / rel).unlink(missing_ok=True)
         return len(doomed)
+
+
+def _single_group(frame: pl.DataFrame, columns: list[str]) -> tuple[Any, ...] | None:
+    """The values of ``columns`` when every row has the same ones and none is null (a
+    block of one day and source: most of them), else None. Such a frame is its one group:
+    no group-by copy of every column.
+
+    >>> _single_group(pl.DataFrame({"a": [1, 1], "b": ["x", "x"]}), ["a", "b"])
+    (1, 'x')
+    >>> two, nulls = pl.DataFrame({"a": [1, 2]}), pl.DataFrame({"a": [None, None]})
+    >>> _single_group(two, ["a"]), _single_group(nulls, ["a"])
+    (None, None)
+    """
+    if frame.is_empty():
+        return None
+    same = frame.select(
+        pl.all_horizontal(
+            [(pl.col(c).n_unique() == 1) & (pl.col(c).null_count() == 0) for c in columns]
+        )
+    ).item()
+    return frame.select(columns).row(0) if same else None
 
 
 def _in_window(start: datetime | None, end: datetime | None) -> pl.Expr:
