@@ -98,50 +98,79 @@ def user_key(user: pl.Expr, person: pl.Expr) -> pl.Expr:
     return pl.coalesce(person, user.str.to_lowercase().str.replace(r"^[^\\]*\\", ""))
 
 
-def with_counted(matches: pl.LazyFrame, window_s: int) -> pl.LazyFrame:
-    """``matches`` with ``_counted``: True for the events that count: all non-DNS events,
-    and a DNS query only when the same client's previous DNS query for the same service
-    (same department) is more than ``window_s`` seconds earlier. Rows may come in any order;
-    they keep it."""
+#: DNS rows the repeat window holds at once; more are worked through in parts, by client
+#: (a part of 1M rows takes some 150-250 MB while it is sorted).
+REPEAT_PART_ROWS = 1_000_000
+_CELL = ["department", "service_id"]
+
+
+def dns_repeats(
+    matches: pl.LazyFrame, window_s: int, *, part_rows: int = REPEAT_PART_ROWS
+) -> pl.DataFrame:
+    """Per (department, service_id): the DNS queries that do not count (``_repeats``) and
+    the blocked ones among them (``_blocked_repeats``). A DNS query repeats when the same
+    client's previous DNS query for the same service (same department) is at most
+    ``window_s`` seconds earlier; rows may come in any order (ties in time keep it).
+
+    Memory follows ``part_rows``, not the input: the DNS rows are read (a streaming scan)
+    and worked through in parts of clients, each part holding at most about that many
+    rows. Every query of a client is in one part, so the parts add up to the whole.
+    """
+    out = pl.DataFrame(
+        schema={
+            **dict.fromkeys(_CELL, pl.String),
+            "_repeats": pl.UInt32,
+            "_blocked_repeats": pl.UInt32,
+        }
+    )
     if window_s <= 0:
-        return matches.with_columns(pl.lit(True).alias("_counted"))
+        return out
     client = pl.coalesce(pl.col("src_ip"), pl.col("user"), pl.lit(""))
-    # The DNS rows alone, a few columns of them (sorting every matched row with all its
-    # columns cost several times their size in memory); the keys as categoricals (4 bytes
-    # a row instead of the strings). Their flags join back by row number; the rest count.
-    numbered = matches.with_row_index("_i")
-    dns = (
-        numbered.filter(pl.col("source") == "dns")
-        .select(
-            "_i",
-            *[pl.col(c).fill_null("").cast(pl.Categorical) for c in _WINDOW_KEYS[:2]],
-            client.cast(pl.Categorical).alias(_WINDOW_KEYS[2]),
-            "ts",
+    dns = matches.filter(pl.col("source") == "dns").select(
+        *_CELL,
+        client.alias("_client"),
+        "ts",
+        (pl.col("action") == "blocked").fill_null(False).alias("_blocked"),
+    )
+    total = dns.select(pl.len()).collect(engine="streaming").item()
+    parts = -(-total // part_rows)
+    found = [out]
+    for part in range(parts):
+        rows = dns if parts == 1 else dns.filter(pl.col("_client").hash(seed=0) % parts == part)
+        # The keys as categoricals (4 bytes a row instead of the strings), in time order.
+        keyed = (
+            rows.with_row_index("_i")
+            .with_columns(
+                *[
+                    pl.col(c).fill_null("").cast(pl.Categorical).alias(k)
+                    for c, k in zip(_CELL, _WINDOW_KEYS[:2], strict=True)
+                ],
+                pl.col("_client").cast(pl.Categorical).alias(_WINDOW_KEYS[2]),
+            )
+            .drop("_client")
+            .sort("ts", maintain_order=True)
+            .collect(engine="streaming")
         )
-        .sort("ts", maintain_order=True)
-        .collect()
-    )
-    if dns.is_empty():
-        return matches.with_columns(pl.lit(True).alias("_counted"))
-    # A first query (no previous one) has no gap: it counts.
-    gap_us = (pl.col("ts") - pl.col("_prev")).dt.total_microseconds()
-    flags = _previous_query(dns).select(
-        "_i", (gap_us.fill_null(window_s * 1_000_000 + 1) > window_s * 1_000_000).alias("_counted")
-    )
-    return (
-        numbered.join(flags.lazy(), on="_i", how="left", maintain_order="left")
-        .with_columns(pl.col("_counted").fill_null(True))
-        .drop("_i")
-    )
+        gap_us = (pl.col("ts") - pl.col("_prev")).dt.total_microseconds()
+        repeat = (gap_us <= window_s * 1_000_000).fill_null(False)  # a first query counts
+        found.append(
+            _previous_query(keyed, keep=[*_CELL, "_blocked"])
+            .filter(repeat)
+            .group_by(_CELL)
+            .agg(pl.len().alias("_repeats"), pl.col("_blocked").sum().alias("_blocked_repeats"))
+        )
+    return pl.concat(found).group_by(_CELL).agg(pl.col("_repeats", "_blocked_repeats").sum())
 
 
 #: What makes queries repeats of each other: department, service and client.
-_WINDOW_KEYS = ("department", "service_id", "_c")
+_WINDOW_KEYS = ("_kd", "_ks", "_kc")
 
 
-def _previous_query(dns: pl.DataFrame, *, pack: bool = True) -> pl.DataFrame:
-    """``_i``, ``ts`` and ``_prev``: the time of the same key's previous query; ``dns`` in
-    time order (ties in row order).
+def _previous_query(
+    dns: pl.DataFrame, *, pack: bool = True, keep: list[str] | None = None
+) -> pl.DataFrame:
+    """``_i``, ``ts``, ``keep`` and ``_prev``: the time of the same key's previous query;
+    ``dns`` in time order (ties in row order).
 
     The three categorical keys are packed into one integer when their codes fit in 64 bits:
     a stable sort by that key puts each key's queries together, still in time order, so
@@ -149,16 +178,19 @@ def _previous_query(dns: pl.DataFrame, *, pack: bool = True) -> pl.DataFrame:
     group: 221 ms against 15 ms for 300k DNS rows of 10M BIND9 lines). Otherwise (or
     with ``pack=False``) that window.
     """
+    keep = keep or []
     codes = [pl.col(c).to_physical().cast(pl.UInt64).fill_null(0) for c in _WINDOW_KEYS]
     maxima = dns.select([code.max().alias(c) for code, c in zip(codes, _WINDOW_KEYS, strict=True)])
     bits = [max(int(v or 0).bit_length(), 1) for v in maxima.row(0)]
     if not pack or sum(bits) > 64:
         previous = pl.col("ts").shift(1).over(_WINDOW_KEYS)
-        return dns.select("_i", "ts", previous.alias("_prev"))
+        return dns.select("_i", "ts", *keep, previous.alias("_prev"))
     key = codes[0] * (1 << (bits[1] + bits[2])) + codes[1] * (1 << bits[2]) + codes[2]
-    ordered = dns.select("_i", "ts", key.alias("_k")).sort("_k", maintain_order=True)
+    ordered = dns.select("_i", "ts", *keep, key.alias("_k")).sort("_k", maintain_order=True)
     same = pl.col("_k") == pl.col("_k").shift(1)
-    return ordered.select("_i", "ts", pl.when(same).then(pl.col("ts").shift(1)).alias("_prev"))
+    return ordered.select(
+        "_i", "ts", *keep, pl.when(same).then(pl.col("ts").shift(1)).alias("_prev")
+    )
 
 
 def upload_outliers(matches: Frame, b: Behaviour | None = None) -> pl.DataFrame:
@@ -247,19 +279,19 @@ def aggregate(
         return pl.when(pl.col(col).is_not_null().any()).then(pl.col(col).sum()).alias(col)
 
     who = user_key(pl.col("user"), pl.col("person")).alias("_who")
-    rows = with_counted(matches.lazy(), b.dns_repeat_window_s).with_columns(who)
-    per_cell = rows.group_by(["department", "service_id"]).agg(
+    rows = matches.lazy().with_columns(who)
+    per_cell = rows.group_by(_CELL).agg(
         pl.col("service_name").first(),
         pl.col("vendor").first(),
         pl.col("category").first(),
         pl.col("status").first(),
         pl.col("policy_rule").first(),
         pl.col("_who").drop_nulls().n_unique().alias("users"),
-        pl.col("_counted").sum().alias("events"),
+        pl.len().alias("events"),
         pl.col("ts").dt.date().n_unique().alias("active_days"),
         nullable_sum("bytes_out"),
         nullable_sum("bytes_in"),
-        ((pl.col("action") == "blocked") & pl.col("_counted")).sum().alias("blocked_events"),
+        (pl.col("action") == "blocked").sum().alias("blocked_events"),
         pl.col("ts").min().alias("first_seen"),
         pl.col("ts").max().alias("last_seen"),
         pl.col("confidence").max(),
@@ -267,6 +299,12 @@ def aggregate(
     grouped = per_cell.collect(engine="streaming")
     if grouped.is_empty():
         return pl.DataFrame(schema=FINDING_SCHEMA)
+    # Repeated DNS queries do not count (as events, nor as blocked ones).
+    repeats = dns_repeats(matches.lazy(), b.dns_repeat_window_s)
+    grouped = grouped.join(repeats, on=_CELL, how="left", nulls_equal=True).with_columns(
+        pl.col("events") - pl.col("_repeats").fill_null(0),
+        pl.col("blocked_events") - pl.col("_blocked_repeats").fill_null(0),
+    )
     cell = ["department", "service_id"]
     grouped = grouped.join(listed(matches.lazy(), cell, "source", "sources"), on=cell, how="left")
     grouped = grouped.join(

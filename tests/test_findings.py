@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from shadowscan import findings
 from shadowscan.catalog import Catalog, load_catalog
-from shadowscan.findings import Behaviour, RiskWeights, aggregate, with_counted
+from shadowscan.findings import Behaviour, RiskWeights, aggregate, dns_repeats
 
 
 @pytest.fixture(scope="module")
@@ -274,13 +274,18 @@ def _reference_counted(rows: list[dict[str, Any]], window_s: int) -> list[bool]:
             st.sampled_from(["10.0.0.1", "10.0.0.2", None]),
             st.sampled_from(["alice", None]),
             st.integers(0, 300),
+            st.sampled_from(["blocked", None]),
         ),
         max_size=40,
     ),
     window_s=st.sampled_from([0, 30, 60]),
+    part_rows=st.sampled_from([1, 2, 5, 1_000_000]),
 )
-def test_dns_window_equals_the_rule(drawn: list[tuple[Any, ...]], window_s: int) -> None:
-    """with_counted equals the rule written out; the packed-key sort equals the window."""
+def test_dns_window_equals_the_rule(
+    drawn: list[tuple[Any, ...]], window_s: int, part_rows: int
+) -> None:
+    """The repeats per cell equal the rule written out, in one part or many; the
+    packed-key sort equals the window."""
     t0 = ts("2026-11-26 09:00")
     rows = [
         {
@@ -289,17 +294,38 @@ def test_dns_window_equals_the_rule(drawn: list[tuple[Any, ...]], window_s: int)
             "service_id": sid,
             "src_ip": ip,
             "user": user,
+            "action": action,
             "ts": t0 + timedelta(seconds=sec),
         }
-        for src, dept, sid, ip, user, sec in drawn
+        for src, dept, sid, ip, user, sec, action in drawn
     ]
-    got = with_counted(matches(rows).lazy(), window_s).collect()["_counted"].to_list()
-    expected = [True] * len(rows) if window_s == 0 else _reference_counted(rows, window_s)
-    assert got == expected
-    client = pl.coalesce("src_ip", "user", pl.lit("")).cast(pl.Categorical).alias("_c")
+    got = dns_repeats(matches(rows).lazy(), window_s, part_rows=part_rows)
+    counted = [True] * len(rows) if window_s == 0 else _reference_counted(rows, window_s)
+    expected: dict[tuple[str, str], list[int]] = {}
+    for row, counts in zip(rows, counted, strict=True):
+        if not counts:
+            cell = expected.setdefault((row["department"], row["service_id"]), [0, 0])
+            cell[0] += 1
+            cell[1] += row["action"] == "blocked"
+    assert {(d, s): [r, b] for d, s, r, b in got.rows()} == expected
+    client = pl.coalesce("src_ip", "user", pl.lit("")).cast(pl.Categorical).alias("_kc")
     dns = matches(rows).with_row_index("_i").filter(pl.col("source") == "dns")
     dns = dns.select(
-        "_i", pl.col("department", "service_id").cast(pl.Categorical), client, "ts"
-    ).sort("ts", maintain_order=True)  # as with_counted hands it over
+        "_i",
+        pl.col("department").cast(pl.Categorical).alias("_kd"),
+        pl.col("service_id").cast(pl.Categorical).alias("_ks"),
+        client,
+        "ts",
+    ).sort("ts", maintain_order=True)  # as dns_repeats hands it over
     packed = findings._previous_query(dns).sort("_i")
     assert packed.equals(findings._previous_query(dns, pack=False).sort("_i"))
+
+
+def test_repeated_blocked_dns_queries_count_once_as_blocked(catalog: Catalog) -> None:
+    """Three blocked queries within 20 s are one event, and one blocked event."""
+    base = {"source": "dns", "src_ip": "10.0.0.5", "user": None, "action": "blocked"}
+    t0 = ts("2026-11-26 09:00")
+    m = matches([{**base, "ts": t0 + timedelta(seconds=s)} for s in (0, 10, 20)])
+    row = aggregate(m, catalog).row(0, named=True)
+    assert (row["events"], row["blocked_events"]) == (1, 1)
+    assert "all 1 attempts blocked (control working)" in row["why"]
