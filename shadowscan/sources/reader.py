@@ -526,7 +526,8 @@ def iter_blocks(
         if pending is None:
             pending = Block(carry, len(carry), next_no if count else 1, 1)
         else:
-            joined = pending.data[: pending.end] + b"\n" + carry
+            # One copy (slicing the block first, then adding, made two of it).
+            joined = b"".join((memoryview(pending.data)[: pending.end], b"\n", carry))
             more = None if pending.lines is None else pending.lines + 1
             pending = Block(joined, len(joined), pending.first_no, more)
         next_no += 1
