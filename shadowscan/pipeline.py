@@ -17,7 +17,7 @@ from pathlib import Path
 
 import polars as pl
 
-from shadowscan.candidates import SIGNAL_COLUMNS, signal_rows
+from shadowscan.candidates import signal_rows
 from shadowscan.catalog import Catalog
 from shadowscan.detect import detect_format
 from shadowscan.errors import InputError
@@ -386,7 +386,7 @@ def _process_chunk(
         matched, hit = matched_rows(events, ctx.cc, hosts=hosts)
     if matched.height:
         out.matched = compact(matched)
-    signals = signal_rows(events.select(SIGNAL_COLUMNS).filter(~hit), hosts=hosts)
+    signals = signal_rows(events, hosts=hosts, exclude=hit)
     if signals.height:
         out.signals = compact(signals)
     return out

@@ -178,5 +178,8 @@ def test_known_distinct_hosts_change_nothing(
     known = pl.Series("h", [h for h in hosts if h is not None] + extra).unique()
     found = annotate(events, bundled_cc)
     assert annotate(events, bundled_cc, hosts=known).equals(found)
-    unmatched = found.filter(pl.col("service_id").is_null()).select(SIGNAL_COLUMNS)
+    hit = found["service_id"].is_not_null()
+    unmatched = found.filter(~hit).select(SIGNAL_COLUMNS)
     assert signal_rows(unmatched, hosts=known).equals(signal_rows(unmatched))
+    # Every event with the matched ones left out (the scan's way) gives the same rows.
+    assert signal_rows(events, hosts=known, exclude=hit).equals(signal_rows(unmatched))
