@@ -232,8 +232,9 @@ def process_file(
     part = part or FileSlice()
     # A scan's workers number each block's lines from 1 and the blocks are offset here,
     # in file order, so the reader does not count every block's lines first (its
-    # decoding tells). The store's events are written by the workers: counted up front.
-    relative = on_events is None
+    # decoding tells). The store's events are written by the workers, and some reasons
+    # name lines: counted up front.
+    relative = on_events is None and not parser.names_lines
     blocks = iter_blocks(
         path,
         stats,

@@ -82,6 +82,9 @@ class LogParser(ABC):
     #: True when :meth:`parse_lines` itself marks every blank line (only whitespace)
     #: skipped, so :meth:`parse` need not test every line again.
     skips_blank_lines: ClassVar[bool] = False
+    #: True when reject reasons name line numbers (``invalid JSON ... at line 12``): the
+    #: reader then numbers every block from the file's first line, not from 1.
+    names_lines: ClassVar[bool] = False
 
     def __init__(
         self,

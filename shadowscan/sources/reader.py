@@ -314,6 +314,8 @@ class Block:
     lines: int | None
     #: Lines that are not UTF-8 (read as Latin-1), known once :meth:`frame` decoded them.
     latin1_lines: int = 0
+    #: The file's last block (a reader that carries text from block to block ends there).
+    last: bool = False
     _frame: pl.DataFrame | None = field(default=None, repr=False)
 
     def frame(self) -> pl.DataFrame:
@@ -532,6 +534,7 @@ def iter_blocks(
             pending = Block(joined, len(joined), pending.first_no, more)
         next_no += 1
     if pending is not None:
+        pending.last = True
         yield pending
     if count:
         stats.lines = next_no - first_line

@@ -13,7 +13,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from shadowscan.sources import ParseResult
-from shadowscan.sources.jsondoc import head_keys, read_records
+from shadowscan.sources.jsonrecords import (
+    JsonText,
+    RecordBatch,
+    RecordReader,
+    head_keys,
+    read_records,
+)
 from shadowscan.sources.reader import ReadStats
 
 ParseFile = Callable[..., tuple[ParseResult, ReadStats]]
@@ -158,11 +164,14 @@ def _layout(records: list[dict[str, Any]], layout: str) -> str:
         return json.dumps(records, indent=2) + "\n"
     if layout == "stream":
         return "".join(json.dumps(r, indent=2) + "\n" for r in records)
+    if layout == "graph":  # a member before the records and one after
+        page = {"@odata.context": "x", "value": records, "@odata.nextLink": "y"}
+        return json.dumps(page, indent=2) + "\n"
     return json.dumps({"Records": records}, indent=4) + "\n"
 
 
 @settings(max_examples=60, deadline=None)
-@given(_records, st.sampled_from(["ndjson", "array", "stream", "wrapper"]))
+@given(_records, st.sampled_from(["ndjson", "array", "stream", "wrapper", "graph"]))
 def test_every_line_is_accounted_for(records: list[dict[str, Any]], layout: str) -> None:
     """Whatever the layout, records come back in order and records + skipped = lines."""
     lines = frame(_layout(records, layout))
@@ -208,3 +217,63 @@ def test_bad_items_of_a_one_line_array_count_one_by_one() -> None:
     batch = read_records(frame('[{"a": 1}, 2, 3, {"a": 4}]\n'))
     assert [n for n, _, _ in batch.records] == [1, 1]
     assert [(n, reason) for n, reason, _ in batch.rejects] == [(1, "not a JSON object")] * 2
+
+
+def _read_in_pieces(text: str, cuts: list[int]) -> RecordBatch:
+    """``text`` read by one RecordReader in pieces cut after the given lines, each piece
+    numbered from its first line's number in the text (as the reader numbers a JSON
+    file's blocks)."""
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    bounds = [*sorted({c for c in cuts if 0 < c < len(lines)}), len(lines)]
+    reader, out, start = RecordReader(), RecordBatch(), 0
+    for n, end in enumerate(bounds):
+        piece = frame("\n".join(lines[start:end]) + "\n").with_columns(pl.col("line_no") + start)
+        doc = reader.carry_into(JsonText(piece), 0)
+        out.records += list(reader.read(doc, out, final=n == len(bounds) - 1))
+        start = end
+    return out
+
+
+_JUNK = st.sampled_from(["garbage", '"text" more', "1 2", "{", '{"a": ', "]", "[1,", "}"])
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["ndjson", "array", "stream", "wrapper", "graph", "junk"]), _records
+        ),
+        min_size=1,
+        max_size=4,
+    ),
+    _JUNK,
+    st.lists(st.integers(0, 200), max_size=12),
+)
+def test_a_document_read_in_pieces_is_read_as_in_one(
+    parts: list[tuple[str, list[dict[str, Any]]]], junk: str, cuts: list[int]
+) -> None:
+    """Records, rejects (reasons, excerpts, line numbers) and skipped lines of a document
+    read in pieces equal those of the same text read in one piece, wherever the pieces
+    end (arrays and wrappers then read item by item), bad lines between values included."""
+    text = "".join(
+        _layout(records, layout) if layout != "junk" else junk + "\n" for layout, records in parts
+    )
+    whole = read_records(frame(text))
+    pieces = _read_in_pieces(text, cuts)
+    assert pieces.records == whole.records
+    assert pieces.rejects == whole.rejects
+    assert pieces.skipped == whole.skipped
+
+
+def test_a_long_array_read_in_pieces_keeps_the_items_before_a_bad_one() -> None:
+    """An array that goes on past its piece is read item by item: a bad item ends it (one
+    reject, the rest of the array not read), the items before are kept. (Read in one
+    piece, the whole array is one reject.)"""
+    text = '[\n  {"a": 1},\n  {"a": 2},\n  {"a": 3,,},\n  {"a": 4}\n]\n{"b": 5}\n'
+    batch = _read_in_pieces(text, [1, 2])
+    assert [(n, r) for n, r, _ in batch.records] == [(2, {"a": 1}), (3, {"a": 2}), (7, {"b": 5})]
+    assert [(n, reason.split(":")[0]) for n, reason, _ in batch.rejects] == [(4, "invalid JSON")]
+    assert "lines 4-6 not read" in batch.rejects[0][1]
+    assert len(batch.records) + len(batch.rejects) + batch.skipped == 7
