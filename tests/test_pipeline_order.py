@@ -14,6 +14,7 @@ import pytest
 from shadowscan import pipeline
 from shadowscan.catalog import load_catalog
 from shadowscan.pipeline import Coverage, FileReport, build_context, process_file
+from shadowscan.schema import MATCH_SCHEMA, REJECT_SCHEMA
 from shadowscan.sources import REGISTRY
 from shadowscan.sources.reader import Block, read_head
 
@@ -117,14 +118,14 @@ def test_small_files_in_parallel_come_out_in_file_order(
     assert coverage.counts["squid_native"]["_n"] == sum(4 + f for f in range(7))
 
 
-def _scan_rows(path: Path, *, events: bool) -> tuple[list[tuple[int, str]], list[int], int]:
-    """(source_line, host) of the matched rows, the rejected lines and the lines read, with
+def _process(path: Path, *, events: bool = False) -> tuple[pl.DataFrame, pl.DataFrame, FileReport]:
+    """The matched rows, the rejects and the books of one file through the pipeline, with
     the events handed out (the store's way: lines counted by the reader) or not (a scan's:
     each block numbered from 1 and offset in order)."""
     ctx = build_context(
         load_catalog(), directory=None, subnets=None, policy=None, as_of=date(2026, 11, 30)
     )
-    rejects: list[pl.DataFrame] = []
+    rejects: list[pl.DataFrame] = [pl.DataFrame(schema=REJECT_SCHEMA)]
     matches: list[pl.DataFrame] = []
     outcome = process_file(
         path,
@@ -135,9 +136,15 @@ def _scan_rows(path: Path, *, events: bool) -> tuple[list[tuple[int, str]], list
         on_signals=lambda _: None,
         on_events=(lambda _: None) if events else None,
     )
-    matched = pl.concat(matches).select("source_line", "host").rows()
-    bad = pl.concat(rejects)["source_line"].to_list() if rejects else []
-    return matched, bad, outcome.report.lines_read
+    matched = pl.concat(matches) if matches else pl.DataFrame(schema=MATCH_SCHEMA)
+    return matched, pl.concat(rejects), outcome.report
+
+
+def _scan_rows(path: Path, *, events: bool) -> tuple[list[tuple[int, str]], list[int], int]:
+    """(source_line, host) of the matched rows, the rejected lines and the lines read."""
+    matched, rejects, report = _process(path, events=events)
+    rows = matched.select("source_line", "host").rows()
+    return rows, rejects["source_line"].to_list(), report.lines_read
 
 
 @pytest.mark.parametrize("chunk_bytes", [1024, 4096, 1 << 24])
@@ -185,22 +192,9 @@ def _cloudtrail(i: int, source: str) -> str:
 
 def _scan_books(path: Path) -> tuple[list[tuple[int, str]], list[tuple[int, str]], FileReport]:
     """(source_line, app) of the matched rows, (source_line, reason) of the rejects, books."""
-    ctx = build_context(
-        load_catalog(), directory=None, subnets=None, policy=None, as_of=date(2026, 11, 30)
-    )
-    rejects: list[pl.DataFrame] = []
-    matches: list[pl.DataFrame] = []
-    outcome = process_file(
-        path,
-        ctx,
-        Coverage(),
-        on_rejects=rejects.append,
-        on_matches=matches.append,
-        on_signals=lambda _: None,
-    )
-    matched = pl.concat(matches).select("source_line", "app").rows() if matches else []
-    bad = pl.concat(rejects).select("source_line", "reason").rows() if rejects else []
-    return matched, bad, outcome.report
+    matched, rejects, report = _process(path)
+    rows = matched.select("source_line", "app").rows()
+    return rows, rejects.select("source_line", "reason").rows(), report
 
 
 @pytest.mark.parametrize("chunk_bytes", [700, 4096, 1 << 24])
