@@ -305,12 +305,9 @@ def aggregate(
         pl.col("events") - pl.col("_repeats").fill_null(0),
         pl.col("blocked_events") - pl.col("_blocked_repeats").fill_null(0),
     )
-    cell = ["department", "service_id"]
-    grouped = grouped.join(listed(matches.lazy(), cell, "source", "sources"), on=cell, how="left")
+    grouped = grouped.join(listed(matches.lazy(), _CELL, "source", "sources"), on=_CELL, how="left")
     grouped = grouped.join(
-        _outlier_names(matches.lazy().with_columns(who), outliers),
-        on=["department", "service_id"],
-        how="left",
+        _outlier_names(matches.lazy().with_columns(who), outliers), on=_CELL, how="left"
     )
     f = grouped.join(_attributes(catalog), on="service_id", how="left")
     f = f.with_columns(
