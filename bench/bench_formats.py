@@ -59,10 +59,8 @@ class Parsed:
     seconds: float
 
 
-def chunk_bytes(whole_file: bool) -> int:
-    """The chunk size ``process_file`` uses for a parser (whole-file parsers: one piece)."""
-    if whole_file:
-        return int(getattr(pipeline, "WHOLE_FILE_BYTES", 1 << 40))
+def chunk_bytes() -> int:
+    """The chunk size ``process_file`` uses."""
     return int(getattr(pipeline, "CHUNK_BYTES", CHUNK_BYTES))
 
 
@@ -70,7 +68,7 @@ def read_only(path: Path) -> tuple[float, int]:
     """Seconds the engine's chunked reader needs for ``path`` (no parsing), and lines."""
     stats = ReadStats()
     t = time.perf_counter()
-    n = sum(chunk.height for chunk in iter_chunks(path, stats, chunk_bytes=chunk_bytes(False)))
+    n = sum(chunk.height for chunk in iter_chunks(path, stats, chunk_bytes=chunk_bytes()))
     return time.perf_counter() - t, n
 
 
@@ -84,7 +82,7 @@ def parse_file(path: Path) -> Parsed:
     parser = REGISTRY[fmt](source_file=str(path), head=head, tz="UTC", mapping=None)
     stats = ReadStats()
     events = rejected = skipped = 0
-    for block in iter_blocks(path, stats, chunk_bytes=chunk_bytes(parser.whole_file)):
+    for block in iter_blocks(path, stats, chunk_bytes=chunk_bytes()):
         # As the pipeline does: a parser may read a plain block straight from its bytes.
         result = parser.for_block(block).parse_block(block)
         events += result.events.height

@@ -44,8 +44,6 @@ log = logging.getLogger("shadowscan")
 COVERAGE_FIELDS = ("user", "src_ip", "url_path", "bytes_out", "bytes_in", "user_agent", "action")
 #: A file whose reject ratio is above this is probably not the format it was read as.
 REJECT_RATIO_WARN = 0.05
-#: Whole-file parsers (JSON documents) read at most this much in one piece.
-WHOLE_FILE_BYTES = 1 << 40
 #: At most this many rejected lines per file are kept; all are counted.
 MAX_REJECTS_WRITTEN = 100_000
 #: Chunks of one file parsed and matched at the same time (polars releases the GIL, so
@@ -238,7 +236,7 @@ def process_file(
     blocks = iter_blocks(
         path,
         stats,
-        chunk_bytes=WHOLE_FILE_BYTES if parser.reads_whole_file() else CHUNK_BYTES,
+        chunk_bytes=CHUNK_BYTES,
         offset=part.offset,
         first_line=part.first_line,
         end=part.end,

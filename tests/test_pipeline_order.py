@@ -197,6 +197,20 @@ def _scan_books(path: Path) -> tuple[list[tuple[int, str]], list[tuple[int, str]
     return rows, rejects.select("source_line", "reason").rows(), report
 
 
+def _block_sizes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The sizes of the blocks the pipeline reads from now on (filled as it reads)."""
+    sizes: list[int] = []
+    real_blocks = pipeline.iter_blocks
+
+    def counted(*args: Any, **kwargs: Any) -> Iterator[Block]:
+        for block in real_blocks(*args, **kwargs):
+            sizes.append(len(block.data))
+            yield block
+
+    monkeypatch.setattr(pipeline, "iter_blocks", counted)
+    return sizes
+
+
 @pytest.mark.parametrize("chunk_bytes", [700, 4096, 1 << 24])
 def test_json_lines_are_read_in_blocks_with_the_same_books(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk_bytes: int
@@ -217,16 +231,8 @@ def test_json_lines_are_read_in_blocks_with_the_same_books(
     path = tmp_path / "trail.json"
     path.write_text("\n".join(lines) + "\n")
     head = read_head(path)
-    assert not REGISTRY["cloudtrail"](source_file=str(path), head=head).reads_whole_file()
-    blocks: list[int] = []
-    real_blocks = pipeline.iter_blocks
-
-    def counted(*args: Any, **kwargs: Any) -> Iterator[Block]:
-        for block in real_blocks(*args, **kwargs):
-            blocks.append(len(block.data))
-            yield block
-
-    monkeypatch.setattr(pipeline, "iter_blocks", counted)
+    assert REGISTRY["cloudtrail"](source_file=str(path), head=head).by_line  # type: ignore[attr-defined]
+    blocks = _block_sizes(monkeypatch)
     monkeypatch.setattr(pipeline, "CHUNK_BYTES", chunk_bytes)
     matched, bad, report = _scan_books(path)
     assert (len(blocks) > 1) == (chunk_bytes < path.stat().st_size)
@@ -266,7 +272,6 @@ def test_json_lines_or_a_document_reader(tmp_path: Path, text: str, by_line: boo
     path.write_text(text)
     parser = REGISTRY["cloudtrail"](source_file=str(path), head=read_head(path))
     assert parser.by_line is by_line  # type: ignore[attr-defined]
-    assert not parser.reads_whole_file()
 
 
 def test_a_record_across_a_block_boundary_is_rejected_not_lost(
@@ -289,3 +294,54 @@ def test_a_record_across_a_block_boundary_is_rejected_not_lost(
     assert bad[0][0] == 41 and bad[0][1].startswith("invalid JSON")
     assert [reason for _, reason in bad[1:]] == ["not a JSON object"]
     assert report.events == 58  # every record on its own line is read
+
+
+@pytest.mark.parametrize("chunk_bytes", [300, 1500, 1 << 24])
+def test_a_csv_export_is_read_through_its_blocks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk_bytes: int
+) -> None:
+    """Purview's CSV export, its AuditData quoted over several lines, read block by block
+    (the last row of a block read again with the next) gives the rows of a read in one
+    piece: the same events, rejects and books, whatever the block size."""
+    audit = {
+        "CreationTime": "2026-03-02T09:15:02",
+        "Operation": "CopilotInteraction",
+        "UserId": "alice@corp.example",
+        "Workload": "Copilot",
+        "CopilotEventData": {"AppHost": "Word"},
+    }
+    pretty = json.dumps(audit, indent=1).replace('"', '""')
+    rows = ["CreationDate,UserIds,Operations,AuditData"]
+    for i in range(40):
+        if i % 9 == 4:
+            rows.append(f'2026-03-02T09:15:{i:02d}Z,bob@corp.example,X,"{{not json"')
+        elif i % 7 == 3:
+            rows.append("")
+        else:
+            rows.append(
+                f'2026-03-02T09:15:{i:02d}Z,alice@corp.example,CopilotInteraction,"{pretty}"'
+            )
+    path = tmp_path / "audit.csv"
+    path.write_text("\n".join(rows) + "\n")
+    lines = path.read_text().splitlines()
+    blocks = _block_sizes(monkeypatch)
+    monkeypatch.setattr(pipeline, "CHUNK_BYTES", chunk_bytes)
+    _, rejects, report = _process(path)
+    assert (len(blocks) > 1) == (chunk_bytes < path.stat().st_size)
+    whole = REGISTRY["m365_ual_csv"](source_file=str(path), head=read_head(path)).parse(
+        pl.DataFrame(
+            {"line_no": range(1, len(lines) + 1), "raw": lines},
+            schema={"line_no": pl.Int64, "raw": pl.String},
+        )
+    )
+    assert report.lines_read == len(lines)
+    assert report.lines_read == report.events + report.rejected + report.skipped
+    assert (report.events, report.rejected, report.skipped) == (
+        whole.events.height,
+        whole.rejects.height,
+        whole.skipped,
+    )
+    assert rejects.select("source_line", "reason").equals(
+        whole.rejects.select("source_line", "reason")
+    )
+    assert report.events == 31 and rejects.height == 4

@@ -76,9 +76,6 @@ class LogParser(ABC):
     local_time: ClassVar[bool] = False
     #: True when an event without a host is a bad line (a proxy line always names one).
     requires_host: ClassVar[bool] = False
-    #: True when the parser must see the whole file in one chunk (JSON documents that span
-    #: lines, small SaaS exports); such a parser may override :meth:`parse` entirely.
-    whole_file: ClassVar[bool] = False
     #: True when :meth:`parse_lines` itself marks every blank line (only whitespace)
     #: skipped, so :meth:`parse` need not test every line again.
     skips_blank_lines: ClassVar[bool] = False
@@ -114,11 +111,6 @@ class LogParser(ABC):
         ``host`` may be raw (``Host:443``, ``name.``): the base class normalises it on
         distinct values. Rows must stay aligned with the input (same count, same order).
         """
-
-    def reads_whole_file(self) -> bool:
-        """Whether this file must be parsed in one piece (``whole_file``; a parser may
-        decide per file, from its head)."""
-        return self.whole_file
 
     def for_chunk(self, lines: pl.DataFrame) -> LogParser:
         """The parser to read ``lines`` with, called for each chunk in file order.

@@ -152,43 +152,42 @@ class JsonRecordParser(LogParser):
     """
 
     source = "saas"
-    whole_file = True
     names_lines = True  # "invalid JSON: ... at line 12 column 5"
     #: The raw text fields :meth:`extract` returns, in order.
     columns: ClassVar[tuple[str, ...]]
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        own_read = type(self).read is not JsonRecordParser.read
         #: JSON lines: blocks read on their own, at the same time (see the module doc).
-        self.by_line = not own_read and records_by_line(self.head)
-        #: Other JSON: blocks read in file order by one reader (:meth:`for_block`); a
-        #: parser with its own :meth:`read` (a CSV export) reads the file in one piece.
-        self._stream: RecordReader | None = None if own_read or self.by_line else RecordReader()
+        self.by_line = type(self).read is JsonRecordParser.read and records_by_line(self.head)
+        #: Other exports: blocks read in file order, each after what the one before left
+        #: (:meth:`read_piece`).
+        self._stream = RecordReader()
         self._next_first = 1
         #: A block's records, read in file order, for :meth:`parse_block`.
         self._read: tuple[dict[str, list[Any]], RecordBatch] | None = None
 
-    def reads_whole_file(self) -> bool:
-        """Only a format with its own :meth:`read` (a CSV export) needs the whole file."""
-        return type(self).read is not JsonRecordParser.read
-
     def for_block(self, block: Block) -> LogParser:
-        """JSON lines: this parser. Other JSON: the block is read here, in file order,
-        after what the block before left (a record that goes on); the copy returned holds
-        its records' fields (not the decoded objects) for :meth:`parse_block`."""
-        stream = self._stream
-        if stream is None:
+        """JSON lines: this parser. Other exports: the block is read here, in file order
+        (:meth:`read_piece`); the copy returned holds its records' fields (not the decoded
+        objects) for :meth:`parse_block`."""
+        if self.by_line:
             return self
+        batch = RecordBatch()
+        values = self._values(self.read_piece(block, batch), batch)
+        reader = copy.copy(self)
+        reader._read = (values, batch)
+        return reader
+
+    def read_piece(self, block: Block, batch: RecordBatch) -> Iterator[Record]:
+        """The records of the file's next block, after the record the block before left
+        going on (JSON by default; the CSV export overrides it)."""
+        stream = self._stream
         # Numbered as the block numbers its lines: the carried lines, numbered as the
         # block before numbered its own, move by the difference.
         doc = stream.carry_into(JsonText(block.frame()), block.first_no - self._next_first)
         self._next_first = block.first_no + block.line_count()
-        batch = RecordBatch()
-        values = self._values(stream.read(doc, batch, final=block.last), batch)
-        reader = copy.copy(self)
-        reader._stream, reader._read = None, (values, batch)
-        return reader
+        return stream.read(doc, batch, final=block.last)
 
     def parse_block(self, block: Block) -> ParseResult:
         """The records read by :meth:`for_block`, or the block's lines read now."""

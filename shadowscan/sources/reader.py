@@ -506,7 +506,7 @@ def iter_blocks(
             if cut >= 0:
                 carry = b"" if give_back else data[cut + 1 :]
                 # Held back one step, so a last line without a newline joins the last
-                # chunk (a whole-file parser then sees the whole document at once).
+                # chunk, and the last block is known (``Block.last``).
                 if pending is not None:
                     yield pending
                 if count:

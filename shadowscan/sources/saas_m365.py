@@ -23,6 +23,7 @@ import csv
 import json
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import polars as pl
@@ -36,6 +37,7 @@ from shadowscan.sources.jsondoc import (
     first_text,
     head_keys,
 )
+from shadowscan.sources.reader import Block
 
 #: Operations that record a user's interaction with an AI app (Copilot and others).
 AI_OPERATION = re.compile(r"(?i)copilot|aiinteraction|aiappinteraction")
@@ -150,30 +152,81 @@ class M365UalCsvParser(_UalMapping):
             return 1.0
         return 0.0
 
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._csv = _CsvState()
+
     def read(self, lines: pl.DataFrame, batch: RecordBatch) -> Iterator[Record]:
         """Rows of the CSV (a quoted field may span lines); the header and blank lines skip."""
-        line_nos: list[int] = lines["line_no"].to_list()
-        raw: list[str] = lines["raw"].to_list()
-        reader = csv.reader(f"{line}\n" for line in raw)
-        header: list[str] | None = None
-        consumed = 0
-        for row in reader:
-            first, consumed = consumed, reader.line_num
-            line_no = line_nos[first]
-            batch.skipped += consumed - first - 1  # continuation lines of a quoted field
-            if not any(cell.strip() for cell in row):
-                batch.skipped += 1
-                continue
-            if header is None:
-                header = [h.strip().lstrip("\ufeff") for h in row]
-                batch.skipped += 1
-                continue
-            text = "\n".join(raw[first:consumed])
-            record = _csv_record(header, row)
-            if isinstance(record, str):
-                batch.rejects.append((line_no, record, compact(text)))
-            else:
-                yield line_no, record, text
+        return _rows(lines, batch, _CsvState(), final=True)
+
+    def read_piece(self, block: Block, batch: RecordBatch) -> Iterator[Record]:
+        """The rows of the file's next block: the last row of a block goes on to the next
+        (its quoted ``AuditData`` may not be complete yet), read again with it."""
+        state = self._csv
+        lines = block.frame()
+        if state.carried is not None:
+            lines, state.carried = pl.concat([state.carried, lines]), None
+        return _rows(lines, batch, state, final=block.last)
+
+
+@dataclass
+class _CsvState:
+    """What one block of the CSV export leaves to the next: the header, and the lines of
+    its last row."""
+
+    header: list[str] | None = None
+    carried: pl.DataFrame | None = None
+
+
+def _rows(
+    lines: pl.DataFrame, batch: RecordBatch, state: _CsvState, *, final: bool
+) -> Iterator[Record]:
+    """The records of the CSV rows of ``lines``; unless ``final``, the last row's lines are
+    left in ``state`` (a quoted field may go on in the next block)."""
+    line_nos: list[int] = lines["line_no"].to_list()
+    raw: list[str] = lines["raw"].to_list()
+    reader = csv.reader(f"{line}\n" for line in raw)
+    consumed = 0
+    held: tuple[list[str], int, int] | None = None
+    for row in reader:
+        if held is not None:
+            yield from _row(*held, raw, line_nos, batch, state)
+        first, consumed = consumed, reader.line_num
+        held = (row, first, consumed)
+    if held is None:
+        return
+    if final:
+        yield from _row(*held, raw, line_nos, batch, state)
+    else:
+        state.carried = lines[held[1] :]
+
+
+def _row(
+    row: list[str],
+    first: int,
+    consumed: int,
+    raw: list[str],
+    line_nos: list[int],
+    batch: RecordBatch,
+    state: _CsvState,
+) -> Iterator[Record]:
+    """One CSV row (lines ``first`` to ``consumed``): skipped, the header, or a record."""
+    line_no = line_nos[first]
+    batch.skipped += consumed - first - 1  # continuation lines of a quoted field
+    if not any(cell.strip() for cell in row):
+        batch.skipped += 1
+        return
+    if state.header is None:
+        state.header = [h.strip().lstrip("\ufeff") for h in row]
+        batch.skipped += 1
+        return
+    text = "\n".join(raw[first:consumed])
+    record = _csv_record(state.header, row)
+    if isinstance(record, str):
+        batch.rejects.append((line_no, record, compact(text)))
+    else:
+        yield line_no, record, text
 
 
 def _csv_record(header: list[str], row: list[str]) -> dict[str, Any] | str:
