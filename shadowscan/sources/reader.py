@@ -9,6 +9,7 @@ text. A truncated compressed stream ends the file at the last complete line and 
 from __future__ import annotations
 
 import bz2
+import codecs
 import hashlib
 import io
 import zlib
@@ -189,6 +190,44 @@ class _Inflating(io.RawIOBase):
         self._fill(want)
         if not self._buf and self._cut:
             raise EOFError(self._cut)
+        if want < 0:
+            out, self._buf = bytes(self._buf), bytearray()
+        else:
+            out, self._buf = bytes(self._buf[:want]), self._buf[want:]
+        return out
+
+    def close(self) -> None:
+        self._fh.close()
+        super().close()
+
+
+class _Utf16ToUtf8(io.RawIOBase):
+    """UTF-16 text (with its byte order mark) handed out as UTF-8, converted a piece at a
+    time, so a large export is never held whole. A last odd byte is dropped, with a note
+    in ``stats``."""
+
+    def __init__(self, fh: IO[bytes], first: bytes, stats: ReadStats) -> None:
+        self._fh = fh
+        self._stats = stats
+        self._decoder = codecs.getincrementaldecoder("utf-16")(errors="replace")
+        self._buf = bytearray(self._decoder.decode(first).encode("utf-8"))
+        self._done = False
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> bytes:
+        want = -1 if size is None else size
+        while (want < 0 or len(self._buf) < want) and not self._done:
+            raw = self._fh.read(_PIECE)
+            if raw:
+                self._buf += self._decoder.decode(raw).encode("utf-8")
+                continue
+            self._done = True
+            if self._decoder.getstate()[0]:  # half a character left
+                self._stats.notes.append(
+                    "UTF-16 text with an odd trailing byte; the byte was dropped"
+                )
         if want < 0:
             out, self._buf = bytes(self._buf), bytearray()
         else:
@@ -484,9 +523,12 @@ def iter_blocks(
             if first:
                 first = False
                 if block.startswith((b"\xff\xfe", b"\xfe\xff")):
+                    # From here on the file is read converted, a piece at a time, to its
+                    # end (``end`` counts the UTF-16 bytes).
                     stats.utf16 = True
-                    rest, error = _read_block(fh, -1)
-                    block = _utf16_to_utf8(block + rest, stats)
+                    fh, left = cast(IO[bytes], _Utf16ToUtf8(fh, block, stats)), None
+                    block, error = _read_block(fh, size)
+                    full = len(block) == size > 0
                 elif block.startswith(b"\xef\xbb\xbf"):
                     block = block[3:]
             stats.bytes_read += len(block)
@@ -565,14 +607,6 @@ def _read_block(fh: IO[bytes], size: int) -> tuple[bytes, str | None]:
         parts.append(piece)
         got += len(piece)
     return b"".join(parts), None
-
-
-def _utf16_to_utf8(data: bytes, stats: ReadStats) -> bytes:
-    # UTF-16 exports are small (spreadsheet/SaaS exports): re-encode the whole file once.
-    if len(data) % 2:
-        stats.notes.append("UTF-16 text with an odd trailing byte; the byte was dropped")
-        data = data[:-1]
-    return data.decode("utf-16", errors="replace").encode("utf-8")
 
 
 def read_head(path: Path, *, max_lines: int = 30, max_bytes: int = 256 * 1024) -> list[str]:

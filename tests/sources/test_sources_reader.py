@@ -128,8 +128,29 @@ def test_utf16_with_odd_trailing_byte_keeps_the_lines(tmp_path: Path) -> None:
     """A UTF-16 file cut in the middle of a character keeps its complete lines."""
     path = tmp_path / "export.csv"
     path.write_bytes("first line\nsecond line\nthird line\n".encode("utf-16") + b"\x00")
-    rows, _ = read_rows(path)
+    rows, stats = read_rows(path)
     assert rows[:3] == LINES
+    assert any("odd trailing byte" in note for note in stats.notes)
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be"])
+def test_a_long_utf16_file_is_converted_piece_by_piece(tmp_path: Path, encoding: str) -> None:
+    """A UTF-16 file of many blocks and reads (1 MiB each), characters outside the BMP
+    and CRLF line ends included, reads as the same lines as its text, in blocks of any
+    size: it is converted as it is read, never whole."""
+    text = "".join(f"line {i} caf\u00e9 \U0001f600 {'x' * (i % 50)}\r\n" for i in range(40_000))
+    raw = text.encode(encoding)
+    if encoding == "utf-16-be":
+        raw = b"\xfe\xff" + raw
+    path = tmp_path / "export.csv"
+    path.write_bytes(raw)
+    expected = list(enumerate(text.split("\r\n")[:-1], start=1))
+    for chunk_bytes in (4096, 1 << 24):
+        rows, stats = read_rows(path, chunk_bytes=chunk_bytes)
+        assert rows == expected
+        assert stats.utf16 and stats.notes == []
+    sizes = [len(block.data) for block in iter_blocks(path, ReadStats(), chunk_bytes=4096)]
+    assert len(sizes) > 100 and max(sizes) < 4096 + 200  # a block, a line more at most
 
 
 def test_last_line_without_newline_is_kept(tmp_path: Path) -> None:
