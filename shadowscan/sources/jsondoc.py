@@ -5,10 +5,11 @@ NDJSON, arrays, pretty documents, wrappers), decoded with Python's ``json``; the
 mapping after that is polars expressions on columns. A file whose first lines are JSON
 lines (each one whole object: ``records_by_line``) is read block by block, the blocks at the
 same time, like any log; any other layout by one reader that goes through the blocks in file
-order (:meth:`JsonRecordParser.for_block`), carrying a record that goes on from one block to
-the next. Either way memory stays bounded however large the export. A value that spans a
-block boundary in a JSON-lines file is rejected with its reason rather than read (such files
-keep each record on its line).
+order (:meth:`JsonRecordParser.for_block`, on the reading thread), carrying a record that
+goes on from one block to the next (Purview's CSV export likewise, row by row:
+``saas_m365``). Either way memory stays bounded however large the export. A value that
+spans a block boundary in a JSON-lines file is rejected with its reason rather than read
+(such files keep each record on its line).
 """
 
 from __future__ import annotations
