@@ -236,7 +236,10 @@ def _read_in_pieces(text: str, cuts: list[int]) -> RecordBatch:
     return out
 
 
-_JUNK = st.sampled_from(["garbage", '"text" more', "1 2", "{", '{"a": ', "]", "[1,", "}"])
+#: Bad lines between values. Not an unclosed array ("[1,"): read in pieces, an array cut by
+#: a piece boundary is read item by item, so one that is not valid JSON keeps the values
+#: before its end, where one piece rejects it whole (documented; tested below).
+_JUNK = st.sampled_from(["garbage", '"text" more', "1 2", "{", '{"a": ', "]", "}"])
 
 
 @settings(max_examples=150, deadline=None)
@@ -265,6 +268,22 @@ def test_a_document_read_in_pieces_is_read_as_in_one(
     assert pieces.records == whole.records
     assert pieces.rejects == whole.rejects
     assert pieces.skipped == whole.skipped
+
+
+def test_an_unclosed_array_read_in_pieces_keeps_what_it_holds() -> None:
+    """An array left open ("[1,") and cut by a piece boundary is read item by item: its
+    items are kept, a bad one rejected, and its unclosed end rejected at the last line. In
+    one piece the whole of it is one reject."""
+    text = '[1,\n  {"a": 2}\n'
+    whole = read_records(frame(text))
+    assert whole.records == [] and [n for n, _, _ in whole.rejects] == [1]
+    assert "lines 1-2 not read" in whole.rejects[0][1]
+    pieces = _read_in_pieces(text, [1])
+    assert [(n, r) for n, r, _ in pieces.records] == [(2, {"a": 2})]
+    assert [(n, reason.split(":")[0]) for n, reason, _ in pieces.rejects] == [
+        (1, "not a JSON object"),
+        (2, "invalid JSON"),
+    ]
 
 
 def test_a_long_array_read_in_pieces_keeps_the_items_before_a_bad_one() -> None:
