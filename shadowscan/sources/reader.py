@@ -147,47 +147,35 @@ def open_binary(path: Path, tap: ContentHash | None = None) -> IO[bytes]:
     return raw
 
 
-class _Inflating(io.RawIOBase):
-    """Streaming decompression of gzip members or zstd frames, one after another.
+class _Converting(io.RawIOBase):
+    """A file's bytes handed out converted, read 1 MiB at a time (:meth:`_convert` each
+    piece, :meth:`_end` once the file is read): never held whole."""
 
-    Raw bytes are read 1 MiB at a time and inflated in one call each (zlib and zstd
-    release the GIL meanwhile); for gzip this is ~1.7x the speed of ``gzip.GzipFile``,
-    which reads in 8 KiB steps. zlib checks each member's CRC and size. A stream cut in
-    the middle of a member or frame is reported (``EOFError``) only after every byte
-    before the cut has been handed out.
-    """
-
-    def __init__(self, fh: IO[bytes], new: Callable[[], Any], unit: str) -> None:
+    def __init__(self, fh: IO[bytes]) -> None:
         self._fh = fh
-        self._new = new
-        self._d = new()
-        self._unit = unit
         self._buf = bytearray()
         self._done = False
-        self._started = False
+        #: Why the stream is cut short, raised once every byte before the cut is out.
         self._cut: str | None = None
 
     def readable(self) -> bool:
         return True
 
-    def _fill(self, want: int) -> None:
+    def _convert(self, raw: bytes) -> bytes:
+        raise NotImplementedError
+
+    def _end(self) -> None:
+        """The whole file has been read and converted."""
+
+    def read(self, size: int | None = -1) -> bytes:
+        want = -1 if size is None else size
         while (want < 0 or len(self._buf) < want) and not self._done:
             raw = self._fh.read(_PIECE)
             if not raw:
                 self._done = True
-                if self._started and not self._d.eof:
-                    self._cut = f"stream ends in the middle of a {self._unit}"
+                self._end()
                 break
-            self._started = True
-            self._buf += self._d.decompress(raw)
-            while self._d.eof and self._d.unused_data:  # the next member or frame
-                rest = self._d.unused_data
-                self._d = self._new()
-                self._buf += self._d.decompress(rest)
-
-    def read(self, size: int | None = -1) -> bytes:
-        want = -1 if size is None else size
-        self._fill(want)
+            self._buf += self._convert(raw)
         if not self._buf and self._cut:
             raise EOFError(self._cut)
         if want < 0:
@@ -201,42 +189,54 @@ class _Inflating(io.RawIOBase):
         super().close()
 
 
-class _Utf16ToUtf8(io.RawIOBase):
+class _Inflating(_Converting):
+    """Streaming decompression of gzip members or zstd frames, one after another.
+
+    Raw bytes are read 1 MiB at a time and inflated in one call each (zlib and zstd
+    release the GIL meanwhile); for gzip this is ~1.7x the speed of ``gzip.GzipFile``,
+    which reads in 8 KiB steps. zlib checks each member's CRC and size. A stream cut in
+    the middle of a member or frame is reported (``EOFError``) only after every byte
+    before the cut has been handed out.
+    """
+
+    def __init__(self, fh: IO[bytes], new: Callable[[], Any], unit: str) -> None:
+        super().__init__(fh)
+        self._new = new
+        self._d = new()
+        self._unit = unit
+        self._started = False
+
+    def _convert(self, raw: bytes) -> bytes:
+        self._started = True
+        out = bytearray(self._d.decompress(raw))
+        while self._d.eof and self._d.unused_data:  # the next member or frame
+            rest = self._d.unused_data
+            self._d = self._new()
+            out += self._d.decompress(rest)
+        return bytes(out)
+
+    def _end(self) -> None:
+        if self._started and not self._d.eof:
+            self._cut = f"stream ends in the middle of a {self._unit}"
+
+
+class _Utf16ToUtf8(_Converting):
     """UTF-16 text (with its byte order mark) handed out as UTF-8, converted a piece at a
     time, so a large export is never held whole. A last odd byte is dropped, with a note
     in ``stats``."""
 
     def __init__(self, fh: IO[bytes], first: bytes, stats: ReadStats) -> None:
-        self._fh = fh
+        super().__init__(fh)
         self._stats = stats
         self._decoder = codecs.getincrementaldecoder("utf-16")(errors="replace")
-        self._buf = bytearray(self._decoder.decode(first).encode("utf-8"))
-        self._done = False
+        self._buf += self._convert(first)
 
-    def readable(self) -> bool:
-        return True
+    def _convert(self, raw: bytes) -> bytes:
+        return self._decoder.decode(raw).encode("utf-8")
 
-    def read(self, size: int | None = -1) -> bytes:
-        want = -1 if size is None else size
-        while (want < 0 or len(self._buf) < want) and not self._done:
-            raw = self._fh.read(_PIECE)
-            if raw:
-                self._buf += self._decoder.decode(raw).encode("utf-8")
-                continue
-            self._done = True
-            if self._decoder.getstate()[0]:  # half a character left
-                self._stats.notes.append(
-                    "UTF-16 text with an odd trailing byte; the byte was dropped"
-                )
-        if want < 0:
-            out, self._buf = bytes(self._buf), bytearray()
-        else:
-            out, self._buf = bytes(self._buf[:want]), self._buf[want:]
-        return out
-
-    def close(self) -> None:
-        self._fh.close()
-        super().close()
+    def _end(self) -> None:
+        if self._decoder.getstate()[0]:  # half a character left
+            self._stats.notes.append("UTF-16 text with an odd trailing byte; the byte was dropped")
 
 
 def _gzip(fh: IO[bytes]) -> _Inflating:
