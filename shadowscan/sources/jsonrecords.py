@@ -108,11 +108,8 @@ class JsonText:
         self.text: str = raw.str.join("\n").item() if raw.len() else ""
         # Positions in the text count characters: each line's start is the sum of the
         # lengths (and newlines) of the lines before it.
-        starts = (
-            raw.str.len_chars().cast(pl.Int64).cum_sum()
-            - raw.str.len_chars()
-            + pl.Series(range(raw.len()), dtype=pl.Int64)
-        )
+        lengths = raw.str.len_chars().cast(pl.Int64)
+        starts = lengths.cum_sum() - lengths + pl.Series(range(raw.len()), dtype=pl.Int64)
         self.starts = _int64s(starts)
         self.line_nos = _int64s(lines["line_no"].cast(pl.Int64))
 
@@ -274,6 +271,8 @@ class _Piece:
         self.doc, self.text, self.batch = doc, doc.text, batch
         self.used: set[int] = set()
         self.rejected: set[int] = set()
+        #: The first line carried on to the next piece (past the last: none).
+        self.carried_from = len(doc.starts)
         if carried is not None:
             if carried.used:
                 self.used.add(0)
@@ -435,8 +434,7 @@ class RecordReader:
                         self._stop(piece, pos)
                         break
                     pos = self._bad(piece, pos, exc)
-        carried = self.carried
-        decided = doc.index_of(_carried_start(carried, doc)) if carried else len(doc.starts)
+        decided = piece.carried_from  # the lines before it are booked in this piece
         batch.skipped += decided - len([i for i in piece.used if i < decided])
 
     def _open(self, text: str, pos: int) -> int | None:
@@ -547,6 +545,7 @@ class RecordReader:
         doc = piece.doc
         i = doc.index_of(at)
         first = doc.starts[i]
+        piece.carried_from = i
         self.carried = _Carried(
             piece.text[first:],
             array.array("q", (start - first for start in doc.starts[i:])),
@@ -555,8 +554,3 @@ class RecordReader:
             i in piece.used,
             i in piece.rejected,
         )
-
-
-def _carried_start(carried: _Carried, doc: JsonText) -> int:
-    """Where, in ``doc``, the carried text starts (the first line not decided here)."""
-    return len(doc.text) - len(carried.text)
