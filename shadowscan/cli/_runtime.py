@@ -10,9 +10,9 @@ default of four per core: the block workers and polars' threads then reuse each 
 freed pages (10M-line Squid and BIND9 scans: 120-190 MiB less peak memory, time within
 noise; every line of a 5M-line W3C file matched: 1,292 -> 1,188 MiB). polars appends
 this variable to its own defaults when it is first imported, and jemalloc reads the
-result once. A value the user
-has set is kept; polars' own defaults, which a parent process that imported polars leaves
-in the environment it passes on, are not a user's choice and are replaced.
+result once. A value the user has set is kept; polars' own defaults, which a parent
+process that imported polars leaves in the environment it passes on, are not a user's
+choice and are replaced.
 
 Exit: the interpreter's last garbage collections walk every object it ever tracked
 (polars, pyarrow, the catalog: ~0.1 s whatever the input). Freezing them first, in an
