@@ -92,15 +92,21 @@ class SquidNativeParser(LogParser):
         # A "://" is a scheme's only where it holds the URL's first "/" and comes before any
         # "?": elsewhere it is in the path or query of a URL logged without a scheme
         # (example.com/go?u=http://...), which names no host.
+        # Each find is a column of its own: polars' common-subexpression pass does not
+        # share them inside the when/then (they were computed 6 times, not 3).
         url = pl.col("url")
-        query = url.str.find("?", literal=True)
-        scheme = url.str.find("://", literal=True)
+        p = p.with_columns(
+            url.str.find("?", literal=True).alias("_q"),
+            url.str.find("://", literal=True).alias("_s"),
+            url.str.find("/", literal=True).alias("_f"),
+        )
+        query, scheme = pl.col("_q"), pl.col("_s")
         has_scheme = (
-            (scheme + 1 == url.str.find("/", literal=True)) & (query.is_null() | (scheme < query))
+            (scheme + 1 == pl.col("_f")) & (query.is_null() | (scheme < query))
         ).fill_null(False)
         after_scheme = pl.when(has_scheme).then(scheme + 3).otherwise(0)
-        p = p.with_columns(
-            byte_slice(url, after_scheme, query.fill_null(_TO_END) - after_scheme).alias("_rest")
+        p = p.with_columns(after_scheme.alias("_a")).with_columns(
+            byte_slice(url, pl.col("_a"), query.fill_null(_TO_END) - pl.col("_a")).alias("_rest")
         )
         rest = pl.col("_rest")
         p = p.with_columns(rest.str.find("/", literal=True).alias("_j"))
