@@ -12,7 +12,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 import polars as pl
 
@@ -82,6 +82,13 @@ class LogParser(ABC):
     #: True when reject reasons name line numbers (``invalid JSON ... at line 12``): the
     #: reader then numbers every block from the file's first line, not from 1.
     names_lines: ClassVar[bool] = False
+    #: The polars engine that runs :meth:`parse_lines`' query on a chunk. The streaming
+    #: engine cuts the chunk into morsels and joins the results again; a parser whose
+    #: query is plain row-wise expressions may take the in-memory engine, which evaluates
+    #: it at once (Squid: 2.5-5 % less wall time end to end, same peak memory). Not the
+    #: default: polars 2.1's in-memory engine panics on some queries (a when/then inside
+    #: an aggregation, in FortiGate's).
+    engine: ClassVar[Literal["streaming", "in-memory"]] = "streaming"
 
     def __init__(
         self,
@@ -142,7 +149,7 @@ class LogParser(ABC):
         parsed = self.parse_lines(lines.lazy())
         if not self.skips_blank_lines:
             parsed = parsed.with_columns((pl.col(SKIP).fill_null(False) | BLANK).alias(SKIP))
-        return self.finish(parsed.collect())
+        return self.finish(parsed.collect(engine=self.engine))
 
     def finish(self, out: pl.DataFrame) -> ParseResult:
         """Events, rejects and the skip count from :meth:`parse_lines`' output (with

@@ -42,6 +42,7 @@ class SquidNativeParser(LogParser):
     description = "Squid native access.log (logformat squid)"
     requires_host = True
     skips_blank_lines = True
+    engine = "in-memory"
     fields: ClassVar[tuple[str, ...]] = (
         "user",
         "src_ip",
