@@ -18,31 +18,29 @@ from shadowscan.sources.normalize import byte_slice
 
 
 def host_suffixes(hosts: pl.DataFrame) -> pl.DataFrame:
-    """Every label suffix of each distinct ``host``, with its depth (0 = the host itself).
+    """Every label suffix of each distinct ``host``, with its depth (0 = the host itself):
+    the host, and what follows each of its dots (the n-th dot gives depth n).
 
-    Built level by level (drop the first label of the hosts that still have a dot), so the
-    work shrinks with each level instead of exploding a list per host.
+    One query: the byte offsets of every dot, one row per dot, a slice after each. (Built
+    level by level instead, a chunk paid three small queries per label of its deepest
+    host: 1.7 ms even for a few hundred hosts.)
 
     >>> host_suffixes(pl.DataFrame({"host": ["a.b.c"]}))["suffix"].to_list()
     ['a.b.c', 'b.c', 'c']
     """
-    level = hosts.select(
-        "host", pl.lit(0, dtype=pl.Int64).alias("depth"), pl.col("host").alias("suffix")
+    host, dot = pl.col("host"), pl.col("_dot")
+    whole = hosts.lazy().select(
+        "host", pl.lit(0, dtype=pl.Int64).alias("depth"), host.alias("suffix")
     )
-    levels = [level]
-    while level.height:
-        dot = pl.col("suffix").str.find(".", literal=True)
-        level = (
-            level.with_columns(dot.alias("_dot"))
-            .filter(pl.col("_dot").is_not_null())
-            .select(
-                "host",
-                pl.col("depth") + 1,
-                byte_slice(pl.col("suffix"), pl.col("_dot") + 1).alias("suffix"),
-            )
-        )
-        levels.append(level)
-    return pl.concat(levels)
+    after_dots = (
+        hosts.lazy()
+        .select("host", host.str.find_many(["."], overlapping=True).alias("_dot"))
+        .with_columns(pl.int_ranges(1, dot.list.len() + 1, dtype=pl.Int64).alias("depth"))
+        .explode(["_dot", "depth"])
+        .filter(dot.is_not_null())
+        .select("host", "depth", byte_slice(host, dot + 1).alias("suffix"))
+    )
+    return pl.concat([whole, after_dots]).collect(engine="in-memory")
 
 
 def _match_domains(suffixes: pl.DataFrame, cc: CompiledCatalog) -> pl.DataFrame:
