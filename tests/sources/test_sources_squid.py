@@ -306,3 +306,41 @@ def test_url_cut_agrees_with_split_url(scheme: str, rest: str) -> None:
     got = result.events.select("host", "url_path").rows() or [(None, None)]
     # A URL with no host is a rejected line ("no host"), as split_url's null host says.
     assert got[0] == (expected if expected[0] is not None else (None, None))
+
+
+class _StreamingSquid(SquidNativeParser):
+    engine = "streaming"
+
+
+VARIANTS = st.sampled_from(
+    [
+        GOOD,
+        GOOD_2,
+        GOOD.replace("5006", "12345678"),  # elapsed wider than its padding
+        GOOD.replace("TCP_MISS/200", "TCP_DENIED/403"),
+        GOOD.replace("TCP_MISS/200", "TCP_DENIED/407"),
+        GOOD_2.replace("http://www.goonernews.com/", "error:invalid-request"),
+        GOOD_2.replace("10182", "-"),
+        GOOD + " extra",
+        "",
+        "   ",
+    ]
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(VARIANTS | squid_like_lines(), max_size=25))
+def test_in_memory_engine_equals_streaming(lines: list[str]) -> None:
+    """Squid's chunk query runs on polars' in-memory engine (``LogParser.engine``): it gives
+    what the default streaming engine gives, events, rejects and skips alike."""
+    frame = pl.DataFrame(
+        {"line_no": range(1, len(lines) + 1), "raw": lines},
+        schema={"line_no": pl.Int64, "raw": pl.String},
+    )
+    fast = SquidNativeParser(source_file="t.log", head=[]).parse(frame)
+    slow = _StreamingSquid(source_file="t.log", head=[]).parse(frame)
+    assert SquidNativeParser.engine == "in-memory"
+    assert fast.events.equals(slow.events)
+    assert fast.rejects.equals(slow.rejects)
+    assert fast.skipped == slow.skipped
+    assert fast.events.height + fast.rejects.height + fast.skipped == len(lines)
