@@ -244,17 +244,19 @@ def _normalise_hosts(
     # for those normalize_host only drops the port, so one regex test (no capture) decides
     # and the chain of normalising expressions runs on the rest alone.
     host = pl.col("host")
-    colon = host.str.find(":", literal=True)
+    colon = pl.col("_colon")
     bare = pl.when(colon.is_null()).then(host).otherwise(byte_slice(host, 0, colon))
-    table = (
-        distinct.to_frame()
-        .with_row_index("_i")
-        .lazy()
-        .with_columns(host.str.contains(_CLEAN_HOST).alias("_clean"))
+    table = distinct.to_frame()
+    normal = (
+        table.lazy()
+        .with_columns(host.str.find(":", literal=True).alias("_colon"))
+        .select(pl.when(bare != "-").then(bare).alias("_host"))
+        .collect(engine="in-memory")["_host"]
     )
-    done = table.filter("_clean").select("_i", pl.when(bare != "-").then(bare).alias("_host"))
-    rest = table.filter(~pl.col("_clean")).select("_i", normalize_host(host).alias("_host"))
-    normal = pl.concat([done, rest]).sort("_i").collect(engine="in-memory")["_host"]
+    unclean = distinct.str.contains(_CLEAN_HOST).not_().arg_true()
+    if unclean.len():
+        fixed = table[unclean].select(normalize_host(host))["host"]
+        normal = normal.scatter(unclean, fixed)
     hosts = normal.drop_nulls().unique().rename("host")
     if not distinct.ne_missing(normal).any():
         # Every host already normalised (DNS names, most proxy chunks): no copy.
