@@ -241,8 +241,9 @@ def _normalise_hosts(
     else:
         distinct, index = out["host"].unique().drop_nulls(), None
     # Most hosts are already clean (lower case, no scheme/path/userinfo, at most a port):
-    # for those normalize_host only drops the port, so one regex test (no capture) decides
-    # and the chain of normalising expressions runs on the rest alone.
+    # for those normalize_host only drops the port. So the port is cut from every distinct
+    # host in one query, one regex test (no capture) finds the others, and the chain of
+    # normalising expressions runs on those alone, put in their places.
     host = pl.col("host")
     colon = pl.col("_colon")
     bare = pl.when(colon.is_null()).then(host).otherwise(byte_slice(host, 0, colon))
