@@ -306,9 +306,7 @@ def aggregate(
         pl.col("blocked_events") - pl.col("_blocked_repeats").fill_null(0),
     )
     grouped = grouped.join(listed(matches.lazy(), _CELL, "source", "sources"), on=_CELL, how="left")
-    grouped = grouped.join(
-        _outlier_names(matches.lazy().with_columns(who), outliers), on=_CELL, how="left"
-    )
+    grouped = grouped.join(_outlier_names(rows, outliers), on=_CELL, how="left")
     f = grouped.join(_attributes(catalog), on="service_id", how="left")
     f = f.with_columns(
         pl.col("department")
