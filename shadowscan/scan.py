@@ -9,6 +9,7 @@ streamed to ``rejects.csv``.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -162,14 +163,19 @@ def _parse(
     evidence = Evidence(written=matches, signals_spooled=signals)
     with ExitStack() as files_open:
         rejects_fh: list[IO[bytes]] = []
+        # Rejects are written from this thread, matches and signals from the pipeline's
+        # hand-on thread: the first of them makes the folder and files, once.
+        first_write = threading.Lock()
 
         def ready() -> IO[bytes]:
-            if not rejects_fh:
-                setup()  # raises its error, if any, before anything is written
-                make_private_dir(opts.out)
-                rejects_fh.append(files_open.enter_context(open_private(opts.out / "rejects.csv")))
-                append_csv(pl.DataFrame(schema=REJECT_SCHEMA), rejects_fh[0], header=True)
-            return rejects_fh[0]
+            with first_write:
+                if not rejects_fh:
+                    setup()  # raises its error, if any, before anything is written
+                    make_private_dir(opts.out)
+                    fh = files_open.enter_context(open_private(opts.out / "rejects.csv"))
+                    append_csv(pl.DataFrame(schema=REJECT_SCHEMA), fh, header=True)
+                    rejects_fh.append(fh)
+                return rejects_fh[0]
 
         def write_rejects(rejects: pl.DataFrame) -> None:
             fh = ready()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -345,3 +347,77 @@ def test_a_csv_export_is_read_through_its_blocks(
         whole.rejects.select("source_line", "reason")
     )
     assert report.events == 31 and rejects.height == 4
+
+
+def _many_matches(tmp_path: Path, n: int) -> Path:
+    lines = [
+        f"1795651200.{i % 1000:03d}    120 10.0.0.{i % 200} TCP_MISS/200 512 GET "
+        f"https://chatgpt.com/c/{i} user{i % 7} HIER_DIRECT/203.0.113.9 text/html"
+        for i in range(n)
+    ]
+    path = tmp_path / "access.log"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_batches_are_handed_on_one_at_a_time_in_file_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Matched and signal batches go to their sinks from one thread other than the
+    reading one, one call at a time, in line order, all of them before the file's
+    outcome comes back."""
+    monkeypatch.setattr(pipeline, "CHUNK_BYTES", 2048)
+    monkeypatch.setattr(pipeline, "BATCH_ROWS", 7)
+    ctx = build_context(
+        load_catalog(), directory=None, subnets=None, policy=None, as_of=date(2026, 11, 30)
+    )
+    busy = threading.Lock()
+    threads: set[int] = set()
+    batches: list[pl.DataFrame] = []
+
+    def on_matches(batch: pl.DataFrame) -> None:
+        assert busy.acquire(blocking=False), "two batches handed on at once"
+        try:
+            threads.add(threading.get_ident())
+            time.sleep(0.002)  # long enough for the reading thread to get ahead
+            batches.append(batch)
+        finally:
+            busy.release()
+
+    outcome = process_file(
+        _many_matches(tmp_path, 600),
+        ctx,
+        Coverage(),
+        on_rejects=lambda _: None,
+        on_matches=on_matches,
+        on_signals=lambda _: None,
+    )
+    assert outcome.report.matched == 600
+    assert len(batches) > 10
+    assert threads and threading.get_ident() not in threads
+    lines = pl.concat(batches)["source_line"].to_list()
+    assert lines == list(range(1, 601))
+
+
+def test_an_error_handing_on_a_batch_is_raised_by_process_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A sink that fails in the hand-on thread (a full disk) fails the file, not silently."""
+    monkeypatch.setattr(pipeline, "CHUNK_BYTES", 2048)
+    monkeypatch.setattr(pipeline, "BATCH_ROWS", 7)
+    ctx = build_context(
+        load_catalog(), directory=None, subnets=None, policy=None, as_of=date(2026, 11, 30)
+    )
+
+    def full(_: pl.DataFrame) -> None:
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(OSError, match="No space left"):
+        process_file(
+            _many_matches(tmp_path, 100),
+            ctx,
+            Coverage(),
+            on_rejects=lambda _: None,
+            on_matches=full,
+            on_signals=lambda _: None,
+        )
