@@ -8,7 +8,6 @@ error is refused whole (run ``shadowscan signatures check DIR`` to see every iss
 from __future__ import annotations
 
 import difflib
-import hashlib
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
@@ -16,6 +15,7 @@ from typing import Any, Final
 
 from shadowscan.catalog.checks import MAX_FILE_BYTES, Issue, run_checks
 from shadowscan.catalog.model import Catalog, Service, UrlRule
+from shadowscan.catalog.snapshot import catalog_files, read_snapshot, source_digest
 from shadowscan.errors import CatalogError
 from shadowscan.yamlutil import LineDict, load_yaml
 
@@ -138,14 +138,12 @@ def read_services(directory: Path) -> tuple[list[Service], list[Issue], str]:
         raise CatalogError(
             "signature directory not found", path=directory, hint="pass --signatures DIR"
         )
-    files = sorted(directory.glob("*.yaml")) + sorted(directory.glob("*.yml"))
+    files = catalog_files(directory)
     if not files:
         raise CatalogError("no *.yaml signature files", path=directory)
     services: list[Service] = []
     issues: list[Issue] = []
-    digest = hashlib.sha256()
     for f in files:
-        digest.update(f.name.encode() + b"\0" + f.read_bytes())
         shown = f.name if directory == bundled_dir() else str(f)
         try:
             doc = load_yaml(f, error=CatalogError, max_bytes=MAX_FILE_BYTES, allow_aliases=False)
@@ -168,7 +166,7 @@ def read_services(directory: Path) -> tuple[list[Service], list[Issue], str]:
             service = _entry(raw, shown, line, issues)
             if service is not None:
                 services.append(service)
-    return services, issues, digest.hexdigest()[:12]
+    return services, issues, source_digest(files)[:12]
 
 
 def lint_catalog(directory: Path | None = None) -> tuple[list[Service], list[Issue], str]:
@@ -177,13 +175,20 @@ def lint_catalog(directory: Path | None = None) -> tuple[list[Service], list[Iss
     return services, sorted(issues + run_checks(services)), version
 
 
-def load_catalog(directory: Path | None = None) -> Catalog:
+def load_catalog(directory: Path | None = None, *, snapshot: bool = True) -> Catalog:
     """Load and validate the catalog; any error refuses it whole.
+
+    The bundled catalog comes from its checked snapshot when that matches the YAML files
+    (:mod:`shadowscan.catalog.snapshot`; ``snapshot=False`` reads the YAML regardless).
 
     >>> len(load_catalog()) >= 150
     True
     """
     directory = directory or bundled_dir()
+    if snapshot and directory == bundled_dir():
+        checked = read_snapshot(directory)
+        if checked is not None:
+            return checked
     services, issues, version = lint_catalog(directory)
     errors = [i for i in issues if i.severity == "error"]
     if errors:
