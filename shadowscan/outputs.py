@@ -24,7 +24,6 @@ from shadowscan.identity import attribute
 from shadowscan.pipeline import COVERAGE_FIELDS, Context, FileReport
 from shadowscan.privacy import board_findings
 from shadowscan.report.files import write_private_text
-from shadowscan.report.html import daily_usage, write_report
 from shadowscan.report.matches import MatchesWriter
 from shadowscan.report.spool import Spool
 from shadowscan.report.tables import write_csv, write_parquet
@@ -150,6 +149,8 @@ def write_outputs(
         timings["total"] = round(sum(timings.values()), 3)
         summary["timings_s"] = timings
     summary["privacy"] = privacy
+    from shadowscan.report.html import daily_usage, write_report  # jinja2: at the end only
+
     write_report(out / "report.html", findings, candidates, summary, daily=daily_usage(matched))
     write_private_text(
         out / "summary.json", json.dumps(summary, indent=2, sort_keys=False, default=str) + "\n"

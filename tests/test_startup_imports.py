@@ -46,3 +46,15 @@ def test_the_public_suffix_list_loads_at_its_first_use() -> None:
     probe = "import sys, shadowscan.cli; print('tldextract' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False"
+
+
+def test_what_only_the_end_of_a_scan_uses_is_not_loaded_before_it_starts() -> None:
+    """pyarrow (with its Parquet writer), Jinja and rich (~130 ms of imports) are loaded
+    beside the parse (``scan._warm_up``), not before it: the command line and the scan
+    module import none of them."""
+    probe = (
+        "import sys, shadowscan.cli, shadowscan.scan, shadowscan.outputs; "
+        "print(','.join(m for m in ('pyarrow', 'jinja2', 'rich') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == ""

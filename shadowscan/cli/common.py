@@ -13,8 +13,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 import polars as pl
-from rich.console import Console
-from rich.table import Table
 
 from shadowscan.errors import ShadowscanError, StoreLocked
 from shadowscan.report.tables import safe_for_spreadsheet
@@ -84,6 +82,9 @@ def output_format_option(*choices: str, default: str = "table") -> Callable[[F],
 
 def emit(df: pl.DataFrame, output_format: str, *, title: str | None = None) -> None:
     """Print a frame as a rich table, spreadsheet-safe CSV, a JSON array or JSON lines."""
+    from rich.console import Console
+    from rich.table import Table
+
     if output_format == "csv":
         click.echo(safe_for_spreadsheet(df).write_csv(), nl=False)
         return

@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 
 import click
-from rich.console import Console
-from rich.table import Table
 
 from shadowscan.cli.common import output_format_option
 from shadowscan.sources import REGISTRY
@@ -23,6 +21,9 @@ def formats(output_format: str) -> None:
     Example:
       shadowscan formats --format json
     """
+    from rich.console import Console
+    from rich.table import Table
+
     rows = [
         {
             "name": name,

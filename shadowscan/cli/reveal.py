@@ -8,8 +8,6 @@ import sys
 from pathlib import Path
 
 import click
-from rich.console import Console
-from rich.table import Table
 
 from shadowscan.cli.common import EXIT_ERROR, handle_errors, output_format_option
 
@@ -48,6 +46,9 @@ def reveal_command(
     Example:
       SHADOWSCAN_PSEUDONYM_KEY=... shadowscan reveal p-6664a42048c6d6d7 --store store/
     """
+    from rich.console import Console
+    from rich.table import Table
+
     from shadowscan.identity import Directory
     from shadowscan.privacy import load_key, reveal
     from shadowscan.store import Store

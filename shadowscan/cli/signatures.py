@@ -7,8 +7,6 @@ import sys
 from pathlib import Path
 
 import click
-from rich.console import Console
-from rich.table import Table
 
 from shadowscan.catalog import CATEGORIES, bundled_dir, lint_catalog, load_catalog
 from shadowscan.cli.common import EXIT_ERROR, handle_errors, output_format_option, signatures_option
@@ -38,6 +36,9 @@ def list_(signatures: Path | None, category: str | None, output_format: str) -> 
     Example:
       shadowscan signatures list --category model-api
     """
+    from rich.console import Console
+    from rich.table import Table
+
     catalog = load_catalog(signatures)
     services = [s for s in catalog.services if category is None or s.category == category]
     if output_format == "json":

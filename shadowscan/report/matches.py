@@ -45,7 +45,8 @@ class MatchesWriter:
     def __init__(self, path: Path, *, pseudonym_key: bytes | None = None) -> None:
         self.path = path
         self._key = pseudonym_key
-        schema = pl.DataFrame(schema=MATCH_SCHEMA).to_arrow().schema  # every row group's
+        # Every row group's schema, made at the first write (pyarrow loads then).
+        schema = lambda: pl.DataFrame(schema=MATCH_SCHEMA).to_arrow().schema  # noqa: E731
         self._spool = Spool(path.with_name(f".{path.name}.partial"), schema)
 
     @property

@@ -7,22 +7,32 @@ streaming queries. Rows keep the order they were written in; each frame is a row
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 import polars as pl
-import pyarrow as pa
-import pyarrow.parquet as pq
 
 from shadowscan.report.files import open_private
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
 
 __all__ = ["Spool"]
 
 
 class Spool:
-    """Appends frames to ``path`` (mode 0600), cast to ``schema`` or to the first frame's."""
+    """Appends frames to ``path`` (mode 0600), cast to ``schema`` or to the first frame's.
 
-    def __init__(self, path: Path, schema: pa.Schema | None = None) -> None:
+    ``schema`` may be given as a function that makes it: pyarrow (~75 ms to import, with
+    its Parquet writer) is then loaded at the first frame, not when the spool is made at
+    the start of a run.
+    """
+
+    def __init__(
+        self, path: Path, schema: pa.Schema | Callable[[], pa.Schema] | None = None
+    ) -> None:
         self.path = path
         self.rows = 0
         self._schema = schema
@@ -33,10 +43,13 @@ class Spool:
         """Append one frame (empty ones are skipped)."""
         if frame.is_empty():
             return
+        import pyarrow.parquet as pq
+
         table = frame.to_arrow()
         if self._writer is None:
             self._fh = open_private(self.path)
-            self._schema = self._schema or table.schema
+            schema = self._schema() if callable(self._schema) else self._schema
+            self._schema = schema or table.schema
             self._writer = pq.ParquetWriter(self._fh, self._schema, compression="zstd")
         self._writer.write_table(table.cast(self._writer.schema))
         self.rows += frame.height
