@@ -20,6 +20,14 @@ from shadowscan.schema import MATCH_SCHEMA, REJECT_SCHEMA
 from shadowscan.sources import REGISTRY
 from shadowscan.sources.reader import Block, read_head
 
+
+def _context() -> pipeline.Context:
+    """The bundled catalog's context, no identity sources, a fixed day."""
+    return build_context(
+        load_catalog(), directory=None, subnets=None, policy=None, as_of=date(2026, 11, 30)
+    )
+
+
 HEADER_A = "#Fields: date time c-ip cs-method cs-host cs-uri-stem sc-status"
 HEADER_B = "#Fields: date time cs-host c-ip cs-method cs-uri-stem sc-status"
 
@@ -43,9 +51,7 @@ def test_header_change_is_honoured_across_many_chunks(
 ) -> None:
     """With tiny chunks and several in flight, every line is read with the header above it."""
     monkeypatch.setattr(pipeline, "CHUNK_BYTES", 2048)
-    ctx = build_context(
-        load_catalog(), directory=None, subnets=None, policy=None, as_of=date(2026, 11, 30)
-    )
+    ctx = _context()
     seen: list[pl.DataFrame] = []
     outcome = process_file(
         _w3c(tmp_path, 400),
@@ -89,9 +95,7 @@ def test_small_files_in_parallel_come_out_in_file_order(
     """Several small files at a time: outcomes, rejects, matched rows, signal rows and
     coverage as if one by one."""
     monkeypatch.setattr(pipeline, "FILES_IN_FLIGHT", in_flight)
-    ctx = build_context(
-        load_catalog(), directory=None, subnets=None, policy=None, as_of=date(2026, 11, 30)
-    )
+    ctx = _context()
     paths = _squid_files(tmp_path, 7)
     rejects: list[pl.DataFrame] = []
     matches: list[pl.DataFrame] = []
@@ -124,9 +128,7 @@ def _process(path: Path, *, events: bool = False) -> tuple[pl.DataFrame, pl.Data
     """The matched rows, the rejects and the books of one file through the pipeline, with
     the events handed out (the store's way: lines counted by the reader) or not (a scan's:
     each block numbered from 1 and offset in order)."""
-    ctx = build_context(
-        load_catalog(), directory=None, subnets=None, policy=None, as_of=date(2026, 11, 30)
-    )
+    ctx = _context()
     rejects: list[pl.DataFrame] = [pl.DataFrame(schema=REJECT_SCHEMA)]
     matches: list[pl.DataFrame] = []
     outcome = process_file(
@@ -368,9 +370,7 @@ def test_batches_are_handed_on_one_at_a_time_in_file_order(
     outcome comes back."""
     monkeypatch.setattr(pipeline, "CHUNK_BYTES", 2048)
     monkeypatch.setattr(pipeline, "BATCH_ROWS", 7)
-    ctx = build_context(
-        load_catalog(), directory=None, subnets=None, policy=None, as_of=date(2026, 11, 30)
-    )
+    ctx = _context()
     busy = threading.Lock()
     threads: set[int] = set()
     batches: list[pl.DataFrame] = []
@@ -405,9 +405,7 @@ def test_an_error_handing_on_a_batch_is_raised_by_process_file(
     """A sink that fails in the hand-on thread (a full disk) fails the file, not silently."""
     monkeypatch.setattr(pipeline, "CHUNK_BYTES", 2048)
     monkeypatch.setattr(pipeline, "BATCH_ROWS", 7)
-    ctx = build_context(
-        load_catalog(), directory=None, subnets=None, policy=None, as_of=date(2026, 11, 30)
-    )
+    ctx = _context()
 
     def full(_: pl.DataFrame) -> None:
         raise OSError(28, "No space left on device")
