@@ -9,7 +9,7 @@ from typing import Any
 import polars as pl
 
 from shadowscan.schema import EVENT_SCHEMA, MATCH_SCHEMA, conform
-from shadowscan.sources.base import ParseResult
+from shadowscan.sources.base import LogParser, ParseResult
 from shadowscan.sources.reader import Block
 
 
@@ -54,6 +54,18 @@ def block_of(lines: list[str], first_no: int = 1) -> Block:
     """The lines joined as one block of bytes (no newline after the last)."""
     data = "\n".join(lines).encode()
     return Block(data, len(data), first_no=first_no, lines=len(lines))
+
+
+def assert_block_parses_as_its_lines(parser: LogParser, lines: list[str], first_no: int) -> None:
+    """``parse_block`` on the lines' block gives what ``parse`` gives on its decoded lines,
+    whether the reader counted the block's lines or not (a scan's reader does not), and
+    the uncounted block then knows its line count."""
+    expected = parser.parse(block_of(lines, first_no).frame())
+    assert_same_parse(parser.parse_block(block_of(lines, first_no)), expected)
+    uncounted = block_of(lines, first_no)
+    uncounted.lines = None  # as a scan's reader hands it out
+    assert_same_parse(parser.parse_block(uncounted), expected)
+    assert uncounted.line_count() == len(lines)
 
 
 def assert_same_parse(a: ParseResult, b: ParseResult) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import polars as pl
 import pytest
-from helpers import assert_same_parse, block_of
+from helpers import assert_block_parses_as_its_lines, assert_same_parse, block_of
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -134,12 +134,7 @@ def test_a_block_parses_as_its_lines_do(lines: list[str]) -> None:
     """Read straight from the bytes (plain blocks) or not: what parsing the decoded lines
     gives, whether the reader counted the block's lines or not (a scan's reader does not)."""
     parser = Bind9Parser(source_file="q.log", head=lines[:30])
-    block = _block(lines)
-    _same(parser.parse_block(block), parser.parse(_block(lines).frame()))
-    uncounted = _block(lines)
-    uncounted.lines = None
-    _same(parser.parse_block(uncounted), parser.parse(_block(lines).frame()))
-    assert uncounted.line_count() == len(lines)
+    assert_block_parses_as_its_lines(parser, lines, first_no=5)
 
 
 PLAIN = (
@@ -164,12 +159,8 @@ PLAIN = (
 )
 def test_which_blocks_are_read_straight_from_the_bytes(lines: list[str], fast: bool) -> None:
     parser = Bind9Parser(source_file="q.log", head=lines)
-    block = _block(lines)
-    assert (parser._plain_block(block) is not None) is fast
-    _same(parser.parse_block(block), parser.parse(_block(lines).frame()))
-    uncounted = _block(lines)
-    uncounted.lines = None
-    _same(parser.parse_block(uncounted), parser.parse(_block(lines).frame()))
+    assert (parser._plain_block(_block(lines)) is not None) is fast
+    assert_block_parses_as_its_lines(parser, lines, first_no=5)
 
 
 _NAME = st.from_regex(r"[a-z0-9][a-z0-9.\-_]{0,30}", fullmatch=True)
