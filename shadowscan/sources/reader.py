@@ -367,6 +367,11 @@ class Block:
             self._frame = lines.alias("raw").to_frame().select(self.line_no(), "raw")
         return self._frame
 
+    def forget_lines(self) -> None:
+        """Let the decoded lines go (a parser done with their text); :meth:`frame`
+        decodes them again if asked."""
+        self._frame = None
+
     def line_count(self) -> int:
         """How many lines the block holds (counted here if the reader did not)."""
         if self.lines is None:
