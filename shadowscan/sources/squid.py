@@ -68,20 +68,18 @@ class SquidNativeParser(LogParser):
         return self._read_tokens(_tokens(lines))
 
     def parse_block(self, block: Block) -> ParseResult:
-        """:meth:`parse` on the block's lines, which are let go once split: the rest of the
-        block's work holds its tokens, not a second copy of its text (10M lines: 744 ->
-        660 MiB peak, same time). A block with a rejected line decodes it again for the
-        line's text."""
-        tokens = _tokens(block.frame().lazy()).drop("raw")
-        block.forget_lines()
-        out = self._read_tokens(tokens).collect(engine=self.engine)
-        if out[REASON].null_count() < out.height:
-            out = out.with_columns(block.frame()["raw"])
+        """:meth:`parse` on the block's lines, which are let go once read when no line is
+        rejected (a rejected line's text goes to rejects.csv): host normalisation,
+        matching and signals then hold the block's fields, not a second copy of its text."""
+        out = self.parse_lines(block.frame().lazy()).collect(engine=self.engine)
+        if out[REASON].null_count() == out.height:
+            out = out.drop("raw")
+            block.forget_lines()
         return self.finish(out)
 
     def _read_tokens(self, tokens: pl.DataFrame) -> pl.LazyFrame:
-        """The events (and ``_reason``, ``_skip``) from :func:`_tokens`' columns; ``raw``
-        passes through when there."""
+        """The events (and ``_reason``, ``_skip``) from :func:`_tokens`' columns, ``raw``
+        passed through."""
         # "TCP_MISS/200": the status is the three digits after the last "/" (the regex's
         # ``[A-Z_]+/\d{3}``); anything else leaves it null and the line rejected. Result
         # codes and user names repeat: both are read once per distinct value.
@@ -144,7 +142,7 @@ class SquidNativeParser(LogParser):
         )
         return p.select(
             "line_no",
-            *(["raw"] if "raw" in tokens.columns else []),
+            "raw",
             pl.col("_ts").alias("ts"),
             null_if(pl.col("client"), "-").alias("src_ip"),
             pl.col("_user").alias("user"),
