@@ -350,7 +350,7 @@ def test_in_memory_engine_equals_streaming(lines: list[str]) -> None:
 @settings(max_examples=150, deadline=None)
 @given(st.lists(VARIANTS | squid_like_lines(), min_size=1, max_size=25))
 def test_a_block_parses_as_its_lines_do(lines: list[str]) -> None:
-    """A block, whose decoded lines the parser lets go once split (and decodes again for
-    a rejected line's text), gives what parsing its lines gives, counted or not."""
+    """A block (whose decoded lines the parser lets go once read, unless a line is
+    rejected) gives what parsing its lines gives, counted or not."""
     parser = SquidNativeParser(source_file="t.log", head=[])
     assert_block_parses_as_its_lines(parser, lines, first_no=3)
