@@ -146,10 +146,15 @@ class LogParser(ABC):
 
     def parse(self, lines: pl.DataFrame) -> ParseResult:
         """Parse a chunk of ``line_no``/``raw`` lines into events, rejects and a skip count."""
+        return self.finish(self.read_lines(lines))
+
+    def read_lines(self, lines: pl.DataFrame) -> pl.DataFrame:
+        """:meth:`parse_lines`' output for a chunk of lines, blank lines marked skipped:
+        what :meth:`finish` takes."""
         parsed = self.parse_lines(lines.lazy())
         if not self.skips_blank_lines:
             parsed = parsed.with_columns((pl.col(SKIP).fill_null(False) | BLANK).alias(SKIP))
-        return self.finish(parsed.collect(engine=self.engine))
+        return parsed.collect(engine=self.engine)
 
     def finish(self, out: pl.DataFrame) -> ParseResult:
         """Events, rejects and the skip count from :meth:`parse_lines`' output (with

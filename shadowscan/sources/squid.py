@@ -65,21 +65,7 @@ class SquidNativeParser(LogParser):
 
     def parse_lines(self, lines: pl.LazyFrame) -> pl.LazyFrame:
         """Split on runs of spaces (no regex per field); lines that do not fit are rejected."""
-        return self._read_tokens(_tokens(lines))
-
-    def parse_block(self, block: Block) -> ParseResult:
-        """:meth:`parse` on the block's lines, which are let go once read when no line is
-        rejected (a rejected line's text goes to rejects.csv): host normalisation,
-        matching and signals then hold the block's fields, not a second copy of its text."""
-        out = self.parse_lines(block.frame().lazy()).collect(engine=self.engine)
-        if out[REASON].null_count() == out.height:
-            out = out.drop("raw")
-            block.forget_lines()
-        return self.finish(out)
-
-    def _read_tokens(self, tokens: pl.DataFrame) -> pl.LazyFrame:
-        """The events (and ``_reason``, ``_skip``) from :func:`_tokens`' columns, ``raw``
-        passed through."""
+        tokens = _tokens(lines)
         # "TCP_MISS/200": the status is the three digits after the last "/" (the regex's
         # ``[A-Z_]+/\d{3}``); anything else leaves it null and the line rejected. Result
         # codes and user names repeat: both are read once per distinct value.
@@ -164,6 +150,16 @@ class SquidNativeParser(LogParser):
                 (url.str.starts_with("error:"), "no request: Squid logged a transaction error"),
             ).alias(REASON),
         )
+
+    def parse_block(self, block: Block) -> ParseResult:
+        """:meth:`parse` on the block's lines, which are let go once read when no line is
+        rejected (a rejected line's text goes to rejects.csv): host normalisation,
+        matching and signals then hold the block's fields, not a second copy of its text."""
+        out = self.read_lines(block.frame())
+        if out[REASON].null_count() == out.height:
+            out = out.drop("raw")
+            block.forget_lines()
+        return self.finish(out)
 
 
 def _tokens(lines: pl.LazyFrame) -> pl.DataFrame:
