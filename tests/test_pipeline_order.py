@@ -12,6 +12,7 @@ from typing import Any
 
 import polars as pl
 import pytest
+from helpers import write_log
 
 from shadowscan import pipeline
 from shadowscan.catalog import load_catalog
@@ -41,9 +42,7 @@ def _w3c(tmp_path: Path, n: int) -> Path:
     lines += [
         f"2026-11-26 10:00:{i % 60:02d} b{i}.example 10.0.1.{i % 200} GET /y 200" for i in range(n)
     ]
-    path = tmp_path / "proxysg.log"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
+    return write_log(tmp_path, *lines, name="proxysg.log")
 
 
 def test_header_change_is_honoured_across_many_chunks(
@@ -82,9 +81,7 @@ def _squid_files(tmp_path: Path, count: int) -> list[Path]:
             f"1795651201.000    120 10.0.{f}.9 TCP_MISS/200 512 POST "
             f"https://llm{f}.corp.example/v1/chat/completions user{f} HIER_DIRECT/203.0.113.9 -"
         )
-        path = tmp_path / f"access{f:02d}.log"
-        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-        paths.append(path)
+        paths.append(write_log(tmp_path, *lines, name=f"access{f:02d}.log"))
     return paths
 
 
@@ -232,8 +229,7 @@ def test_json_lines_are_read_in_blocks_with_the_same_books(
         else:
             source = "bedrock.amazonaws.com" if i % 5 == 0 else "s3.amazonaws.com"
             lines.append(_cloudtrail(i, source))
-    path = tmp_path / "trail.json"
-    path.write_text("\n".join(lines) + "\n")
+    path = write_log(tmp_path, *lines, name="trail.json")
     head = read_head(path)
     assert REGISTRY["cloudtrail"](source_file=str(path), head=head).by_line  # type: ignore[attr-defined]
     blocks = _block_sizes(monkeypatch)
@@ -325,8 +321,7 @@ def test_a_csv_export_is_read_through_its_blocks(
             rows.append(
                 f'2026-03-02T09:15:{i:02d}Z,alice@corp.example,CopilotInteraction,"{pretty}"'
             )
-    path = tmp_path / "audit.csv"
-    path.write_text("\n".join(rows) + "\n")
+    path = write_log(tmp_path, *rows, name="audit.csv")
     lines = path.read_text().splitlines()
     blocks = _block_sizes(monkeypatch)
     monkeypatch.setattr(pipeline, "CHUNK_BYTES", chunk_bytes)
@@ -357,9 +352,7 @@ def _many_matches(tmp_path: Path, n: int) -> Path:
         f"https://chatgpt.com/c/{i} user{i % 7} HIER_DIRECT/203.0.113.9 text/html"
         for i in range(n)
     ]
-    path = tmp_path / "access.log"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
+    return write_log(tmp_path, *lines)
 
 
 def test_batches_are_handed_on_one_at_a_time_in_file_order(
