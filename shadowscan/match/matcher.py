@@ -43,8 +43,16 @@ def host_suffixes(hosts: pl.DataFrame) -> pl.DataFrame:
     return pl.concat([whole, after_dots]).collect(engine="in-memory")
 
 
+def _known(suffixes: pl.DataFrame, keys: pl.Series) -> pl.DataFrame:
+    """The suffixes that are among ``keys`` (a rule table's hosts): a block's ~60k
+    suffixes tested against a hash set of the rules' few thousand keys take ~0.7 ms,
+    where the hash join they then go into took 3-4 ms on all of them."""
+    return suffixes.filter(pl.col("suffix").is_in(keys.implode()))
+
+
 def _match_domains(suffixes: pl.DataFrame, cc: CompiledCatalog) -> pl.DataFrame:
-    joined = suffixes.join(cc.domains, left_on="suffix", right_on="domain", how="inner")
+    known = _known(suffixes, cc.domains["domain"])
+    joined = known.join(cc.domains, left_on="suffix", right_on="domain", how="inner")
     return (
         joined.sort(["host", "depth"])
         .group_by("host", maintain_order=True)
@@ -57,7 +65,8 @@ def _match_urls(events: pl.DataFrame, suffixes: pl.DataFrame, cc: CompiledCatalo
     empty = pl.DataFrame(schema={"host": pl.String, "url_path": pl.String, "_url": pl.String})
     if cc.urls.is_empty() or events["url_path"].null_count() == events.height:
         return empty  # no rules, or no paths to test them on (DNS, firewall)
-    rules = suffixes.join(cc.urls, left_on="suffix", right_on="url_host", how="inner")
+    known = _known(suffixes, cc.urls["url_host"])
+    rules = known.join(cc.urls, left_on="suffix", right_on="url_host", how="inner")
     if rules.is_empty():
         return empty
     # One query from here (each eager step was a query of its own, ~0.1 ms apiece).
