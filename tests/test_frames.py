@@ -91,9 +91,9 @@ def test_compact_keeps_only_its_own_rows_data() -> None:
         }
     )
     few = chunk.filter(pl.col("n") < 10)
-    kept = compact(few)
-    assert kept.equals(few) and kept.schema == few.schema
-    assert _buffer_bytes(few) > 1_000_000 > 10_000 > _buffer_bytes(kept)
+    copy = compact(few)
+    assert copy.equals(few) and copy.schema == few.schema
+    assert _buffer_bytes(few) > 1_000_000 > 10_000 > _buffer_bytes(copy)
 
 
 def test_kept_copies_only_a_minority_of_a_chunk() -> None:
