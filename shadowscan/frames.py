@@ -33,9 +33,9 @@ def kept(rows: pl.DataFrame, of: int) -> pl.DataFrame:
     (:func:`compact`) when they are fewer than half the chunk, as they are.
 
     Rows that are most of their chunk already use most of its buffers, so holding them
-    holds about twice their own bytes at most; a copy would hold a second chunk's worth while it
-    is made (and cost its time). Every line of a Squid file matched, 5M lines: peak 971 ->
-    658 MiB, 9.3 -> 7.8 s; W3C, 2M lines: 1,144 -> 908 MiB.
+    holds about twice their own bytes at most; a copy would hold a second chunk's worth
+    while it is made (and cost its time). Every line of a Squid file matched, 5M lines:
+    peak 971 -> 658 MiB, 9.3 -> 7.8 s; W3C, 2M lines: 1,144 -> 908 MiB.
     """
     return rows if rows.height * 2 >= of else compact(rows)
 

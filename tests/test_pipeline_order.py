@@ -16,7 +16,14 @@ from helpers import write_log
 
 from shadowscan import pipeline
 from shadowscan.catalog import load_catalog
-from shadowscan.pipeline import Coverage, FileReport, build_context, process_file
+from shadowscan.pipeline import (
+    Coverage,
+    FileOutcome,
+    FileReport,
+    Sink,
+    build_context,
+    process_file,
+)
 from shadowscan.schema import MATCH_SCHEMA, REJECT_SCHEMA
 from shadowscan.sources import REGISTRY
 from shadowscan.sources.reader import Block, read_head
@@ -355,6 +362,19 @@ def _many_matches(tmp_path: Path, n: int) -> Path:
     return write_log(tmp_path, *lines)
 
 
+def _hand_on(path: Path, on_matches: Sink) -> FileOutcome:
+    """``path`` through the pipeline with its matched batches handed to ``on_matches``,
+    the other sinks idle."""
+    return process_file(
+        path,
+        _context(),
+        Coverage(),
+        on_rejects=lambda _: None,
+        on_matches=on_matches,
+        on_signals=lambda _: None,
+    )
+
+
 def test_batches_are_handed_on_one_at_a_time_in_file_order(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -363,7 +383,6 @@ def test_batches_are_handed_on_one_at_a_time_in_file_order(
     outcome comes back."""
     monkeypatch.setattr(pipeline, "CHUNK_BYTES", 2048)
     monkeypatch.setattr(pipeline, "BATCH_ROWS", 7)
-    ctx = _context()
     busy = threading.Lock()
     threads: set[int] = set()
     batches: list[pl.DataFrame] = []
@@ -377,14 +396,7 @@ def test_batches_are_handed_on_one_at_a_time_in_file_order(
         finally:
             busy.release()
 
-    outcome = process_file(
-        _many_matches(tmp_path, 600),
-        ctx,
-        Coverage(),
-        on_rejects=lambda _: None,
-        on_matches=on_matches,
-        on_signals=lambda _: None,
-    )
+    outcome = _hand_on(_many_matches(tmp_path, 600), on_matches)
     assert outcome.report.matched == 600
     assert len(batches) > 10
     assert threads and threading.get_ident() not in threads
@@ -398,17 +410,9 @@ def test_an_error_handing_on_a_batch_is_raised_by_process_file(
     """A sink that fails in the hand-on thread (a full disk) fails the file, not silently."""
     monkeypatch.setattr(pipeline, "CHUNK_BYTES", 2048)
     monkeypatch.setattr(pipeline, "BATCH_ROWS", 7)
-    ctx = _context()
 
     def full(_: pl.DataFrame) -> None:
         raise OSError(28, "No space left on device")
 
     with pytest.raises(OSError, match="No space left"):
-        process_file(
-            _many_matches(tmp_path, 100),
-            ctx,
-            Coverage(),
-            on_rejects=lambda _: None,
-            on_matches=full,
-            on_signals=lambda _: None,
-        )
+        _hand_on(_many_matches(tmp_path, 100), full)

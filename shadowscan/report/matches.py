@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 
@@ -22,7 +23,16 @@ from shadowscan.report.files import open_private
 from shadowscan.report.spool import Spool
 from shadowscan.schema import MATCH_SCHEMA, conform
 
+if TYPE_CHECKING:
+    import pyarrow as pa
+
 __all__ = ["MatchesWriter", "private_matches"]
+
+
+def _match_schema() -> pa.Schema:
+    """The Arrow schema of every row group (made when the first batch is written, so
+    pyarrow is imported then, not when the writer is made)."""
+    return pl.DataFrame(schema=MATCH_SCHEMA).to_arrow().schema
 
 
 def private_matches(frame: pl.DataFrame, pseudonym_key: bytes | None) -> pl.DataFrame:
@@ -45,9 +55,7 @@ class MatchesWriter:
     def __init__(self, path: Path, *, pseudonym_key: bytes | None = None) -> None:
         self.path = path
         self._key = pseudonym_key
-        # Every row group's schema, made at the first write (pyarrow loads then).
-        schema = lambda: pl.DataFrame(schema=MATCH_SCHEMA).to_arrow().schema  # noqa: E731
-        self._spool = Spool(path.with_name(f".{path.name}.partial"), schema)
+        self._spool = Spool(path.with_name(f".{path.name}.partial"), _match_schema)
 
     @property
     def rows(self) -> int:
