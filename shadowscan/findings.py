@@ -28,7 +28,7 @@ from dataclasses import dataclass, field, fields
 import polars as pl
 
 from shadowscan.catalog.model import Catalog
-from shadowscan.frames import listed
+from shadowscan.frames import byte_slice, listed
 from shadowscan.schema import FINDING_SCHEMA, SEVERITIES, UNATTRIBUTED, conform
 
 MB = 1_000_000
@@ -94,8 +94,15 @@ OUTLIER_SCHEMA: dict[str, pl.DataType] = {
 
 
 def user_key(user: pl.Expr, person: pl.Expr) -> pl.Expr:
-    """Who to count: the directory's person, else the logged name without ``DOMAIN\\``."""
-    return pl.coalesce(person, user.str.to_lowercase().str.replace(r"^[^\\]*\\", ""))
+    """Who to count: the directory's person, else the logged name without ``DOMAIN\\``
+    (up to its first backslash), in lower case.
+
+    The cut is a literal find and a byte slice, not a regex replacement (299k matched
+    rows: 16.5 against 22 ms); the name is cut before it is lowered, where the find was
+    made (lowering may change a character's byte length).
+    """
+    domain_end = user.str.find("\\", literal=True).fill_null(-1)
+    return pl.coalesce(person, byte_slice(user, domain_end + 1).str.to_lowercase())
 
 
 #: DNS rows the repeat window holds at once; more are worked through in parts, by client

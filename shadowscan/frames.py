@@ -40,6 +40,22 @@ def kept(rows: pl.DataFrame, of: int) -> pl.DataFrame:
     return rows if rows.height * 2 >= of else compact(rows)
 
 
+def byte_slice(
+    expr: pl.Expr, offset: pl.Expr | int, length: pl.Expr | int | None = None
+) -> pl.Expr:
+    """``expr`` sliced at byte offsets, the unit ``str.find`` returns (``str.slice``
+    counts characters, which differ from bytes in non-ASCII text). Cut at an ASCII
+    delimiter, the pieces stay valid UTF-8.
+
+    >>> u = pl.col("u")
+    >>> slash = u.str.find("/", literal=True)
+    >>> df = pl.DataFrame({"u": ["bücher.example/p"]})
+    >>> df.select(byte_slice(u, 0, slash), byte_slice(u, slash).alias("p")).row(0)
+    ('bücher.example', '/p')
+    """
+    return expr.cast(pl.Binary).bin.slice(offset, length).cast(pl.String)
+
+
 def factorize(values: pl.Series) -> tuple[pl.Series, pl.Series]:
     """The distinct non-null values of ``values`` (in the order first seen) and, row for
     row, the position of the row's value among them (null for a null value): one hashing

@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import polars as pl
 
-from shadowscan.frames import distinct_hosts
+from shadowscan.frames import byte_slice, distinct_hosts
 from shadowscan.match.compile import KIND_CONFIDENCE, SOURCE_FACTOR, CompiledCatalog
 from shadowscan.schema import MATCH_EXTRA_SCHEMA
-from shadowscan.sources.normalize import byte_slice
 
 
 def host_suffixes(hosts: pl.DataFrame) -> pl.DataFrame:

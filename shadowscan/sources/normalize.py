@@ -55,22 +55,6 @@ def normalize_hosts_of(column: str) -> pl.Expr:
     return values.replace(distinct, normalize_host(distinct))
 
 
-def byte_slice(
-    expr: pl.Expr, offset: pl.Expr | int, length: pl.Expr | int | None = None
-) -> pl.Expr:
-    """``expr`` sliced at byte offsets, the unit ``str.find`` returns (``str.slice``
-    counts characters, which differ from bytes in non-ASCII text). Cut at an ASCII
-    delimiter, the pieces stay valid UTF-8.
-
-    >>> u = pl.col("u")
-    >>> slash = u.str.find("/", literal=True)
-    >>> df = pl.DataFrame({"u": ["bücher.example/p"]})
-    >>> df.select(byte_slice(u, 0, slash), byte_slice(u, slash).alias("p")).row(0)
-    ('bücher.example', '/p')
-    """
-    return expr.cast(pl.Binary).bin.slice(offset, length).cast(pl.String)
-
-
 def normalize_user(expr: pl.Expr) -> pl.Expr:
     """Trim a logged user name; ``-`` or empty -> null; ``%5C`` (URL-encoded ``\\``) decoded.
 

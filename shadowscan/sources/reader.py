@@ -568,6 +568,12 @@ def iter_blocks(
                     next_no += lines
                 else:
                     pending = Block(data, cut, 1, None)
+                if give_back:
+                    # The given-back line is still to come: this block is not the last,
+                    # and nothing will join it. Out now, not one read later (the first
+                    # block reaches a worker sooner, and one block less is held).
+                    yield pending
+                    pending = None
             else:
                 carry = data
             if error is not None:

@@ -13,7 +13,7 @@ from typing import ClassVar
 
 import polars as pl
 
-from shadowscan.frames import by_distinct
+from shadowscan.frames import by_distinct, byte_slice
 from shadowscan.sources.base import (
     REASON,
     SKIP,
@@ -23,7 +23,7 @@ from shadowscan.sources.base import (
     first_reason,
     null_if,
 )
-from shadowscan.sources.normalize import byte_slice, normalize_user
+from shadowscan.sources.normalize import normalize_user
 from shadowscan.sources.reader import Block
 
 _LINE = (

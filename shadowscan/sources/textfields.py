@@ -21,8 +21,8 @@ from datetime import datetime, timedelta
 
 import polars as pl
 
+from shadowscan.frames import byte_slice
 from shadowscan.schema import UTC_TS
-from shadowscan.sources.normalize import byte_slice
 
 #: A BSD syslog time stamp: ``Jan 23 23:59:11`` (a space-padded day is allowed).
 BSD_TS = r"[A-Z][a-z]{2} +\d{1,2} \d{2}:\d{2}:\d{2}"

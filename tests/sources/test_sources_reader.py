@@ -162,6 +162,22 @@ def test_last_line_without_newline_is_kept(tmp_path: Path) -> None:
     assert stats.lines == 3
 
 
+def test_plain_blocks_come_out_before_the_next_read(tmp_path: Path) -> None:
+    """A plain file's block that gave its partial last line back is handed out at once,
+    not held until the next read; only the file's final block is marked last, and every
+    line, the last one without its newline too, comes out once, in order."""
+    path = tmp_path / "a.log"
+    path.write_bytes(b"".join(b"line %04d\n" % i for i in range(100)) + b"tail")
+    stats = ReadStats()
+    blocks = iter_blocks(path, stats, chunk_bytes=64)
+    first = next(blocks)
+    assert 0 < stats.bytes_read <= 64  # one read so far
+    every = [first, *blocks]
+    assert [b.last for b in every] == [False] * (len(every) - 1) + [True]
+    lines = [line for b in every for line in b.frame()["raw"].to_list()]
+    assert lines == [f"line {i:04d}" for i in range(100)] + ["tail"]
+
+
 def test_empty_file_has_no_lines(tmp_path: Path) -> None:
     """An empty file yields no frame and zero lines."""
     path = tmp_path / "a.log"
