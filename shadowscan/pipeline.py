@@ -28,7 +28,7 @@ from shadowscan.match.compile import CompiledCatalog, compile_catalog
 from shadowscan.match.matcher import annotate, matched_rows
 from shadowscan.policy import Policy
 from shadowscan.sources import REGISTRY
-from shadowscan.sources.base import LogParser, ParseResult
+from shadowscan.sources.base import LogParser
 from shadowscan.sources.reader import (
     CHUNK_BYTES,
     Block,
@@ -51,7 +51,10 @@ MAX_REJECTS_WRITTEN = 100_000
 #: stays bounded: at most this many chunks in work plus the one being read. Measured on
 #: 2 cores (Squid, 5M lines): 3 x 16 MiB chunks as fast as 2 x 32 MiB, ~25 % less memory;
 #: 10M lines, 4 against 3: Squid 4 %, BIND9 5 % less time, +85-120 MiB (every line
-#: matched: 1,146 -> 1,261 MiB); 5 against 4 within the machine's noise.
+#: matched: 1,146 -> 1,261 MiB); 5 against 4 within the machine's noise. The default: a
+#: parser may take fewer, bigger blocks (``LogParser.block_scale``, ``blocks_in_flight``),
+#: and one chunk fewer is kept in work while chunks mostly match (their matched rows are
+#: what they hold on to until taken).
 CHUNKS_IN_FLIGHT = 4
 
 Sink = Callable[[pl.DataFrame], None]
@@ -82,10 +85,11 @@ class Coverage:
 
     def add(self, fmt: str, events: pl.DataFrame) -> None:
         """Count the non-null fields of one chunk of ``fmt`` events."""
-        row = events.select(
-            pl.len().alias("_n"), *[pl.col(c).is_not_null().sum() for c in COVERAGE_FIELDS]
-        ).row(0, named=True)
-        self._add(fmt, row)
+        self.add_counts(fmt, coverage_counts(events))
+
+    def add_counts(self, fmt: str, counts: dict[str, int]) -> None:
+        """Add one chunk's :func:`coverage_counts`."""
+        self._add(fmt, counts)
 
     def merge(self, other: Coverage) -> None:
         """Add another file's counts."""
@@ -103,6 +107,13 @@ class Coverage:
             fmt: {f: round(c[f] / c["_n"], 4) if c["_n"] else 0.0 for f in COVERAGE_FIELDS}
             for fmt, c in sorted(self.counts.items())
         }
+
+
+def coverage_counts(events: pl.DataFrame) -> dict[str, int]:
+    """The events (``_n``) and, per coverage field, those that carry it."""
+    return events.select(
+        pl.len().alias("_n"), *[pl.col(c).is_not_null().sum() for c in COVERAGE_FIELDS]
+    ).row(0, named=True)
 
 
 @dataclass
@@ -233,6 +244,8 @@ def process_file(
         return outcome
     stats = ReadStats()
     part = part or FileSlice()
+    in_flight = parser.blocks_in_flight or CHUNKS_IN_FLIGHT
+    size = None if report.compression else _plain_bytes(path, part)
     # A scan's workers number each block's lines from 1 and the blocks are offset here,
     # in file order, so the reader does not count every block's lines first (its
     # decoding tells). The store's events are written by the workers, and some reasons
@@ -241,7 +254,7 @@ def process_file(
     blocks = iter_blocks(
         path,
         stats,
-        chunk_bytes=CHUNK_BYTES,
+        chunk_bytes=block_bytes(parser.block_scale, size, in_flight),
         offset=part.offset,
         first_line=part.first_line,
         end=part.end,
@@ -250,26 +263,30 @@ def process_file(
     )
     before = part.first_line - 1  # lines before the next block taken
 
-    def take(done: _ChunkOut) -> None:
+    def take(done: _ChunkOut) -> bool:
+        """Book ``done``; True when most of its events matched (one chunk fewer is then
+        kept in work: matched rows are what a chunk holds on to)."""
         nonlocal before
         stats.latin1_lines += done.latin1_lines
         shift = before if relative else 0
         before += done.lines
         _take(done, _context(ctx), fmt, outcome, coverage, on_rejects, shift=shift)
+        return done.matched is not None and done.matched.height * 2 >= done.events
 
     with (
         ThreadPoolExecutor(1, thread_name_prefix="shadowscan-handon") as outcome.hand_on,
-        ThreadPoolExecutor(CHUNKS_IN_FLIGHT, thread_name_prefix="shadowscan-chunk") as pool,
+        ThreadPoolExecutor(in_flight, thread_name_prefix="shadowscan-chunk") as pool,
     ):
         # Results are taken in submission order, so line numbers, rejects and kept frames
         # come out exactly as a one-chunk-at-a-time loop would give them. Blocks are
         # decoded (or read straight into columns) in the workers.
         work: deque[Future[_ChunkOut]] = deque()
+        dense = False
         for block in blocks:
             reader = parser.for_block(block)  # in file order, before the block is handed out
             work.append(pool.submit(_process_chunk, block, reader, ctx, on_events))
-            if len(work) >= CHUNKS_IN_FLIGHT:
-                take(work.popleft().result())
+            while len(work) >= (max(in_flight - 1, 1) if dense else in_flight):
+                dense = take(work.popleft().result())
         while work:
             take(work.popleft().result())
         _release(outcome, _context(ctx), final=True)
@@ -278,6 +295,30 @@ def process_file(
     report.lines_read = before - (part.first_line - 1)  # every block's lines, taken in order
     _notes(report, stats, fmt)
     return outcome
+
+
+def block_bytes(scale: int, size: int | None, in_flight: int) -> int:
+    """The block size for a parser's ``block_scale``: ``CHUNK_BYTES`` times the scale, but
+    no less than ``CHUNK_BYTES`` and no more than keeps ``in_flight`` blocks in work on a
+    plain file of ``size`` bytes (None: compressed, size unknown).
+
+    >>> mib = 1 << 20
+    >>> [block_bytes(2, s, 3) // mib for s in (10 * mib, 100 * mib, 10_000 * mib, None)]
+    [24, 33, 48, 48]
+    """
+    scaled = CHUNK_BYTES * scale
+    if size is None or scale == 1:
+        return scaled
+    return max(CHUNK_BYTES, min(scaled, -(-size // in_flight)))
+
+
+def _plain_bytes(path: Path, part: FileSlice) -> int | None:
+    """The bytes a plain file's read covers (None when the file cannot be sized)."""
+    try:
+        end = path.stat().st_size if part.end is None else part.end
+    except OSError:
+        return None
+    return max(end - part.offset, 0)
 
 
 #: Files up to this size (plain text; compressed ones up to a sixteenth of it) are one
@@ -362,12 +403,18 @@ def _small(path: Path) -> bool:
 
 @dataclass
 class _ChunkOut:
-    """One chunk parsed and matched (the part that may run in a worker thread)."""
+    """One chunk parsed and matched (the part that may run in a worker thread): what the
+    books need of its events, not the events (a chunk done before the one ahead of it is
+    taken then lets its rows go at once)."""
 
-    result: ParseResult
+    rejects: pl.DataFrame
+    skipped: int
     latin1_lines: int = 0
     #: The block's line count.
     lines: int = 0
+    #: The events, and their :func:`coverage_counts` (None when there are none).
+    events: int = 0
+    coverage: dict[str, int] | None = None
     matched: pl.DataFrame | None = None
     signals: pl.DataFrame | None = None
 
@@ -378,12 +425,20 @@ def _process_chunk(
     """Parse and match one block; touches nothing shared but read-only state (and the
     thread-safe events sink)."""
     result = parser.parse_block(block)
-    out = _ChunkOut(result, latin1_lines=block.latin1_lines, lines=block.line_count())
-    events = out.result.events
+    events, hosts = result.events, result.hosts
+    out = _ChunkOut(
+        result.rejects,
+        result.skipped,
+        latin1_lines=block.latin1_lines,
+        lines=block.line_count(),
+        events=events.height,
+    )
+    del result
+    block.release()  # matching needs only the events: the block's bytes go now
     if events.is_empty():
         return out
+    out.coverage = coverage_counts(events)
     ctx = _context(source)  # needed from here on (the first chunks may wait for it)
-    hosts = out.result.hosts
     if on_events is not None:
         annotated = annotate(events, ctx.cc, hosts=hosts)
         # Here, in the worker: writing the events (the store's Parquet) is as parallel as
@@ -414,18 +469,17 @@ def _take(
     """Book one processed chunk, in file order: counts, rejects, coverage, kept frames.
     ``shift``: the lines before the chunk, added to the line numbers of what is kept."""
     report = outcome.report
-    result = done.result
-    report.events += result.events.height
-    report.rejected += result.rejects.height
-    report.skipped += result.skipped
+    report.events += done.events
+    report.rejected += done.rejects.height
+    report.skipped += done.skipped
     line = pl.col("source_line") + shift
-    if result.rejects.height and report.rejects_written < MAX_REJECTS_WRITTEN:
-        kept = result.rejects.head(MAX_REJECTS_WRITTEN - report.rejects_written)
+    if done.rejects.height and report.rejects_written < MAX_REJECTS_WRITTEN:
+        kept = done.rejects.head(MAX_REJECTS_WRITTEN - report.rejects_written)
         on_rejects(kept.with_columns(line) if shift else kept)
         report.rejects_written += kept.height
-    if result.events.is_empty():
+    if done.coverage is None:
         return
-    coverage.add(fmt, result.events)
+    coverage.add_counts(fmt, done.coverage)
     if done.matched is not None:
         report.matched += done.matched.height
         outcome.pending.append(done.matched.with_columns(line) if shift else done.matched)
@@ -460,7 +514,13 @@ def _release(outcome: FileOutcome, ctx: Context, *, final: bool) -> None:
 
     def hand_on() -> None:
         if matched is not None:
-            outcome.on_matches(enrich(matched, ctx))
+            # A big chunk whose every line matched is one batch of several times
+            # BATCH_ROWS: it is enriched and written in parts of at most twice that, so
+            # the joins' and the writer's copies stay the size of a batch (Squid's 48 MiB
+            # blocks, every line matched: 1,357 -> 1,163 MiB on a 1.39 GB file).
+            parts = -(-matched.height // (2 * BATCH_ROWS))
+            for part in matched.iter_slices(-(-matched.height // parts)):
+                outcome.on_matches(enrich(part, ctx))
         if signals is not None:
             outcome.on_signals(signals)
 

@@ -416,3 +416,75 @@ def test_an_error_handing_on_a_batch_is_raised_by_process_file(
 
     with pytest.raises(OSError, match="No space left"):
         _hand_on(_many_matches(tmp_path, 100), full)
+
+
+def test_a_dense_chunk_is_handed_on_in_parts_of_at_most_two_batches(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A chunk whose every line matched is one batch of many times ``BATCH_ROWS``: it is
+    enriched and written in equal parts of at most twice that, in line order."""
+    monkeypatch.setattr(pipeline, "CHUNK_BYTES", 1 << 20)  # the whole file is one chunk
+    monkeypatch.setattr(pipeline, "BATCH_ROWS", 25)
+    batches: list[pl.DataFrame] = []
+    outcome = _hand_on(_many_matches(tmp_path, 600), batches.append)
+    assert outcome.report.matched == 600
+    assert [b.height for b in batches] == [50] * 12
+    assert pl.concat(batches)["source_line"].to_list() == list(range(1, 601))
+
+
+def _in_work(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The chunks in work as each block is read, once a first chunk was taken (filled as
+    the pipeline reads)."""
+    seen: list[int] = []
+    counts = {"read": 0, "taken": 0}
+    real_blocks, real_take = pipeline.iter_blocks, pipeline._take
+
+    def read(*args: Any, **kwargs: Any) -> Iterator[Block]:
+        for block in real_blocks(*args, **kwargs):
+            counts["read"] += 1
+            if counts["taken"]:
+                seen.append(counts["read"] - counts["taken"])
+            yield block
+
+    def take(*args: Any, **kwargs: Any) -> None:
+        counts["taken"] += 1
+        real_take(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "iter_blocks", read)
+    monkeypatch.setattr(pipeline, "_take", take)
+    return seen
+
+
+@pytest.mark.parametrize("dense", [True, False])
+def test_one_chunk_fewer_is_in_work_while_chunks_mostly_match(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, dense: bool
+) -> None:
+    """Matched rows are what a finished chunk holds on to until it is taken: after a chunk
+    whose events mostly matched, one chunk fewer than the format's number is in work."""
+    monkeypatch.setattr(pipeline, "CHUNK_BYTES", 2048)
+    in_work = _in_work(monkeypatch)
+    host = "chatgpt.com" if dense else "intranet.example"
+    lines = [
+        f"1795651200.{i % 1000:03d}    120 10.0.0.{i % 200} TCP_MISS/200 512 GET "
+        f"https://{host}/c/{i} user{i % 7} HIER_DIRECT/203.0.113.9 text/html"
+        for i in range(600)
+    ]
+    outcome = _hand_on(write_log(tmp_path, *lines), lambda _: None)
+    assert outcome.report.events == 600
+    squid = REGISTRY["squid_native"].blocks_in_flight
+    assert squid is not None and len(in_work) > 5
+    assert max(in_work) == (squid - 1 if dense else squid)
+
+
+def test_squid_blocks_are_its_scale_of_the_chunk_size_on_a_big_enough_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Squid's blocks are ``block_scale`` chunks where the file keeps its blocks in
+    flight busy, and one chunk where it is too small for that."""
+    monkeypatch.setattr(pipeline, "CHUNK_BYTES", 2048)
+    scale = REGISTRY["squid_native"].block_scale
+    assert scale > 1
+    for lines, biggest in ((600, 2048 * scale), (40, 2048)):
+        sizes = _block_sizes(monkeypatch)
+        _hand_on(_many_matches(tmp_path, lines), lambda _: None)
+        assert biggest - 200 < max(sizes) <= biggest

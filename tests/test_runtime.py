@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+import platform
 import subprocess
 import sys
+
+import pytest
 
 from shadowscan.cli._runtime import MALLOC_CONF
 
@@ -66,3 +69,27 @@ def test_objects_are_frozen_before_the_interpreter_collects_them_at_exit() -> No
         "import shadowscan.cli\n"
     )
     assert _python(probe, _env()).stdout.split() == ["frozen", "True"]
+
+
+_REUSE = """
+import resource, shadowscan.cli
+def faults():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+block = b"x" * (48 << 20); del block  # a 48 MiB block of text, read and let go
+before = faults()
+block = b"y" * (48 << 20)  # the next block
+print(faults() - before)
+"""
+
+
+@pytest.mark.skipif(
+    not sys.platform.startswith("linux") or platform.libc_ver()[0] != "glibc",
+    reason="glibc malloc only",
+)
+def test_a_block_bigger_than_glibc_s_own_threshold_reuses_the_freed_one() -> None:
+    """48 MiB blocks come from the heap and the next block reuses the last one's pages;
+    without the CLI's thresholds each is a fresh mapping (12,288 pages faulted in)."""
+    env = {k: v for k, v in _env().items() if not k.startswith(("MALLOC_", "GLIBC_"))}
+    reused = int(_python(_REUSE, env).stdout)
+    fresh = int(_python(_REUSE, {**env, "MALLOC_MMAP_THRESHOLD_": str(1 << 20)}).stdout)
+    assert reused < 1_000 < 12_000 < fresh

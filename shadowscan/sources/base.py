@@ -89,6 +89,13 @@ class LogParser(ABC):
     #: default: polars 2.1's in-memory engine panics on some queries (a when/then inside
     #: an aggregation, in FortiGate's).
     engine: ClassVar[Literal["streaming", "in-memory"]] = "streaming"
+    #: Blocks of a large file are this many times ``reader.CHUNK_BYTES``, and this many
+    #: (None: ``pipeline.CHUNKS_IN_FLIGHT``) are parsed at a time. Each block pays a
+    #: fixed cost (some 70 polars queries) and per-distinct work (hosts, users, status
+    #: codes) that grows slower than its lines: a parser whose working set per byte is
+    #: small takes bigger blocks, fewer at a time (see ``SquidNativeParser``).
+    block_scale: ClassVar[int] = 1
+    blocks_in_flight: ClassVar[int | None] = None
 
     def __init__(
         self,

@@ -378,6 +378,12 @@ class Block:
         decodes them again if asked."""
         self._frame = None
 
+    def release(self) -> None:
+        """Let the bytes and lines go: the block is parsed and its counts are read
+        (:meth:`line_count` still answers; :meth:`frame` no longer can)."""
+        self.line_count()
+        self.data, self.end, self._frame = b"", 0, None
+
     def line_count(self) -> int:
         """How many lines the block holds (counted here if the reader did not)."""
         if self.lines is None:
