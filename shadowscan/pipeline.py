@@ -300,16 +300,17 @@ def process_file(
 def block_bytes(scale: int, size: int | None, in_flight: int) -> int:
     """The block size for a parser's ``block_scale``: ``CHUNK_BYTES`` times the scale, but
     no less than ``CHUNK_BYTES`` and no more than keeps ``in_flight`` blocks in work on a
-    plain file of ``size`` bytes (None: compressed, size unknown).
+    plain file of ``size`` bytes. A compressed file (``size`` None) keeps ``CHUNK_BYTES``:
+    its decompression, in the reading thread, sets the pace, and bigger blocks would only
+    hold more (Squid 5M lines gzipped: 4.61 against 4.71 s, 824 against 1,199 MiB).
 
     >>> mib = 1 << 20
     >>> [block_bytes(2, s, 3) // mib for s in (10 * mib, 100 * mib, 10_000 * mib, None)]
-    [24, 33, 48, 48]
+    [24, 33, 48, 24]
     """
-    scaled = CHUNK_BYTES * scale
-    if size is None or scale == 1:
-        return scaled
-    return max(CHUNK_BYTES, min(scaled, -(-size // in_flight)))
+    if size is None:
+        return CHUNK_BYTES
+    return max(CHUNK_BYTES, min(CHUNK_BYTES * scale, -(-size // in_flight)))
 
 
 def _plain_bytes(path: Path, part: FileSlice) -> int | None:
