@@ -244,7 +244,11 @@ def process_file(
         return outcome
     stats = ReadStats()
     part = part or FileSlice()
-    in_flight = parser.blocks_in_flight or CHUNKS_IN_FLIGHT
+    # The parser's bigger blocks are a scan's: an ingest annotates and writes every event
+    # in the workers, so its blocks hold more and its time goes to the writing (10M Squid
+    # lines in 48 MiB blocks: 9.18 against 9.31 s, 1,230 against 799 MiB).
+    scale = parser.block_scale if on_events is None else 1
+    in_flight = (parser.blocks_in_flight if on_events is None else None) or CHUNKS_IN_FLIGHT
     size = None if report.compression else _plain_bytes(path, part)
     # A scan's workers number each block's lines from 1 and the blocks are offset here,
     # in file order, so the reader does not count every block's lines first (its
@@ -254,7 +258,7 @@ def process_file(
     blocks = iter_blocks(
         path,
         stats,
-        chunk_bytes=block_bytes(parser.block_scale, size, in_flight),
+        chunk_bytes=block_bytes(scale, size, in_flight),
         offset=part.offset,
         first_line=part.first_line,
         end=part.end,
