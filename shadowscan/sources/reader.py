@@ -32,7 +32,8 @@ if TYPE_CHECKING:
 #: dns), for +130-250 MiB. That became affordable once rows that are most of their chunk
 #: were no longer copied (``frames.kept``): the highest peak of any generated file is
 #: then 1,084 MiB (a Squid file whose lines turn from 3 % to all matched halfway, three
-#: runs 890-1,084), where 24 MiB blocks before it took 1,350-1,480.
+#: runs 890-1,084), where 24 MiB blocks before it took 1,350-1,480. A parser may take a
+#: multiple of it (``LogParser.block_scale``: Squid's native log, 48 MiB).
 CHUNK_BYTES = 24 * 1024 * 1024
 #: Blocks are read in pieces, so a broken stream loses at most its last piece.
 _PIECE = 1024 * 1024

@@ -45,9 +45,9 @@ class SquidNativeParser(LogParser):
     requires_host = True
     skips_blank_lines = True
     engine = "in-memory"
-    # 48 MiB blocks, three at a time, instead of 24 MiB, four at a time: 10M lines x0.92
-    # wall and CPU (interleaved, n=4), peak 860 -> 1,170 MiB; every line matched, 5M
-    # lines, 825 -> 1,160 MiB (bench/README.md). Blocks over 32 MiB need the allocator
+    # 48 MiB blocks, three at a time, instead of 24 MiB, four at a time: 10M lines x0.924
+    # wall and CPU (interleaved, n=6), peak 857 -> 1,190 MiB; every line matched, 5M lines,
+    # 825 -> 1,138-1,176 MiB (bench/README.md). Blocks over 32 MiB need the allocator
     # setting in cli/_runtime.py, else each read is a fresh mapping of the block.
     block_scale = 2
     blocks_in_flight = 3
