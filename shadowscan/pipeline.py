@@ -305,10 +305,11 @@ def block_bytes(scale: int, size: int | None, in_flight: int) -> int:
     """The block size for a parser's ``block_scale``: ``CHUNK_BYTES`` times the scale, but
     no less than ``CHUNK_BYTES`` and no more than gives a plain file of ``size`` bytes two
     rounds of ``in_flight`` blocks (a 1M-line Squid file, 142 MB, in three 47 MiB blocks:
-    956 MiB peak, and no faster than in 24 MiB ones). A compressed file (``size`` None)
-    keeps ``CHUNK_BYTES``:
-    its decompression, in the reading thread, sets the pace, and bigger blocks would only
-    hold more (Squid 5M lines gzipped: 4.61 against 4.71 s, 824 against 1,199 MiB).
+    956 MiB peak, and no faster than in 24 MiB ones).
+
+    A compressed file (``size`` None) keeps ``CHUNK_BYTES``: its decompression, in the
+    reading thread, sets the pace, and bigger blocks would only hold more (Squid 5M lines
+    gzipped: 4.61 against 4.71 s, 824 against 1,199 MiB).
 
     >>> mib = 1 << 20
     >>> [block_bytes(2, s, 3) // mib for s in (100 * mib, 200 * mib, 10_000 * mib, None)]
