@@ -16,7 +16,7 @@ from typing import Any, ClassVar, Literal
 
 import polars as pl
 
-from shadowscan.frames import byte_slice, factorize
+from shadowscan.frames import aligned, byte_slice, chunked_like, factorize
 from shadowscan.schema import EVENT_SCHEMA, REJECT_RAW_MAX, REJECT_SCHEMA, conform
 from shadowscan.sources.normalize import normalize_host
 from shadowscan.sources.reader import Block
@@ -161,7 +161,7 @@ class LogParser(ABC):
         parsed = self.parse_lines(lines.lazy())
         if not self.skips_blank_lines:
             parsed = parsed.with_columns((pl.col(SKIP).fill_null(False) | BLANK).alias(SKIP))
-        return parsed.collect(engine=self.engine)
+        return aligned(parsed.collect(engine=self.engine))
 
     def finish(self, out: pl.DataFrame) -> ParseResult:
         """Events, rejects and the skip count from :meth:`parse_lines`' output (with
@@ -278,7 +278,8 @@ def _normalise_hosts(
         pairs = pl.DataFrame([distinct, normal])
         column = out.select("host").join(pairs, on="host", how="left", maintain_order="left")
         return out.with_columns(column["_host"].alias("host")), hosts, True
-    return out.with_columns(normal.gather(index).alias("host")), hosts, True
+    rows = chunked_like(normal.gather(index), out["host"])
+    return out.with_columns(rows.alias("host")), hosts, True
 
 
 def epoch_to_utc(seconds: pl.Expr) -> pl.Expr:
