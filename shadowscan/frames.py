@@ -89,11 +89,11 @@ def factorize(values: pl.Series) -> tuple[pl.Series, pl.Series]:
 
 
 def chunked_like(values: pl.Series, like: pl.Series) -> pl.Series:
-    """``values`` cut into ``like``'s chunks (slices, no copy), so that a frame of both
-    has every column in the same chunks: a frame whose columns are chunked differently
-    is first copied into one chunk per column by the next query on it (~8 ms a 48 MiB
-    Squid block). The streaming engine gives its results in chunks of its own; a gather
-    gives one.
+    """``values`` cut into ``like``'s chunks (slices, no copy; values in several chunks
+    of other sizes are first made one), so that a frame of both has every column in the
+    same chunks: a frame whose columns are chunked differently is first copied into one
+    chunk per column by the next query on it (~8 ms a 48 MiB Squid block). The streaming
+    engine gives its results in chunks of its own; a gather gives one.
 
     >>> like = pl.concat([pl.Series([1, 2]), pl.Series([3])], rechunk=False)
     >>> chunked_like(pl.Series(["a", "b", "c"]), like).n_chunks()
@@ -123,8 +123,9 @@ def aligned(frame: pl.DataFrame) -> pl.DataFrame:
 
 def by_distinct(values: pl.Series, exprs: list[pl.Expr]) -> pl.DataFrame:
     """``exprs`` (on a column named as ``values``) computed once per distinct value and
-    given back row for row: one hashing pass instead of a string operation per row and
-    expression, for the low-cardinality fields of log lines (status codes, user names).
+    given back row for row (in the chunks of ``values``): one hashing pass instead of a
+    string operation per row and expression, for the low-cardinality fields of log lines
+    (status codes, user names).
 
     A null value gives nulls; ``exprs`` must give null for a null input to agree with
     evaluating them on every row.
