@@ -13,7 +13,7 @@ from typing import ClassVar
 
 import polars as pl
 
-from shadowscan.frames import by_distinct, byte_slice, chunked_like
+from shadowscan.frames import aligned, by_distinct, byte_slice
 from shadowscan.sources.base import (
     REASON,
     SKIP,
@@ -203,10 +203,9 @@ def _tokens(lines: pl.LazyFrame) -> pl.DataFrame:
     )
     # The streaming engine cuts the columns it makes into chunks of its own: an eager
     # operation on the frame would first copy every column into one chunk (~8 ms a
-    # 48 MiB block), so the frame is put together again from its columns.
+    # 48 MiB block), so the frame is put together again from its columns, in one layout.
     columns = {name: out[name] for name in out.columns if name not in ("_line", "_usual")}
-    n = pl.repeat(width, out.height, dtype=pl.UInt32, eager=True).alias("_n")
-    columns["_n"] = chunked_like(n, columns["ts_"])
+    columns["_n"] = pl.repeat(width, out.height, dtype=pl.UInt32, eager=True).alias("_n")
     others = out["_usual"].not_().arg_true()
     if others.len():
         kept = pl.col("_line").str.split(" ").list.eval(pl.element().filter(pl.element() != ""))
@@ -224,7 +223,7 @@ def _tokens(lines: pl.LazyFrame) -> pl.DataFrame:
         )
         for name in redone.columns:
             columns[name] = columns[name].scatter(others, redone[name])
-    return pl.DataFrame(list(columns.values()))
+    return aligned(pl.DataFrame(list(columns.values())))
 
 
 PARSERS = (SquidNativeParser,)
