@@ -26,7 +26,7 @@ from typing import Final
 import polars as pl
 
 from shadowscan.errors import ConfigError
-from shadowscan.frames import distinct_hosts, listed
+from shadowscan.frames import Coded, distinct_hosts, listed
 from shadowscan.psl import registered_domain
 from shadowscan.schema import CANDIDATE_SCHEMA, conform
 
@@ -73,12 +73,14 @@ def signal_rows(
     *,
     hosts: pl.Series | None = None,
     exclude: pl.Series | None = None,
+    host_codes: Coded | None = None,
 ) -> pl.DataFrame:
     """The unmatched events that carry at least one AI signal, with the signals flagged.
 
     ``hosts``: distinct hosts, when already known (any superset of the rows' hosts).
     ``exclude``: rows to leave out (the matched ones, when ``unmatched`` holds every
-    event: cheaper than a copy of the others first).
+    event: cheaper than a copy of the others first). ``host_codes``: the rows' hosts
+    factorized (``ParseResult.host_codes``), when known.
     """
     # Host signals are tested once per distinct host (hosts repeat far more than rows),
     # and so are user agents (a few hundred distinct ones per million lines).
@@ -87,13 +89,17 @@ def signal_rows(
         pl.col("host").str.ends_with(".ai").alias("ai_tld"),
     )
     worded = flags.filter("model_words")["host"].implode()
-    flagged_hosts = flags.filter(pl.col("model_words") | pl.col("ai_tld"))["host"].implode()
+    flagged_hosts = flags.filter(pl.col("model_words") | pl.col("ai_tld"))["host"]
     agents = unmatched.select(pl.col("user_agent").drop_nulls().unique())
     sdk = agents.filter(pl.col("user_agent").str.contains(SDK_AGENT))["user_agent"].implode()
     api_path = pl.col("url_path").str.contains(API_PATH).fill_null(False)
     sdk_agent = pl.col("user_agent").is_in(sdk).fill_null(False)
     # The few rows with any signal first; the signal columns on those alone.
-    signal = pl.col("host").is_in(flagged_hosts).fill_null(False) | api_path | sdk_agent
+    if host_codes is None:
+        flagged = pl.col("host").is_in(flagged_hosts.implode()).fill_null(False)
+    else:
+        flagged = pl.lit(host_codes.is_in(flagged_hosts))
+    signal = flagged | api_path | sdk_agent
     rows = unmatched.select(*SIGNAL_COLUMNS).filter(
         signal if exclude is None else signal & ~pl.lit(exclude)
     )

@@ -9,6 +9,7 @@ is handed on), so what it keeps must hold only its own rows (:func:`compact`).
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 
 import polars as pl
 
@@ -86,6 +87,69 @@ def factorize(values: pl.Series) -> tuple[pl.Series, pl.Series]:
         position = pl.select(pl.repeat(0, size, dtype=pl.UInt32)).to_series()
         codes = position.scatter(seen, order).gather(codes)
     return values.gather(first), codes
+
+
+def factorize_hashed(values: pl.Series) -> tuple[pl.Series, pl.Series]:
+    """:func:`factorize` by hashing each value to 64 bits: the same result, faster where
+    values are many (a 48 MiB Squid block's 354k hosts, 37k of them distinct: 18 against
+    24 ms; for its few status codes or user names it is the slower, 16-18 against 12 ms).
+
+    Rows are numbered by their hash's first row (a join on the hashes), then every row is
+    checked to hold the value it was numbered by: on a collision of two values' hashes
+    the categorical :func:`factorize` gives the answer instead.
+
+    >>> distinct, index = factorize_hashed(pl.Series("s", ["b", "a", None, "b"]))
+    >>> distinct.to_list(), index.to_list()
+    (['b', 'a'], [0, 1, None, 0])
+    """
+    hashes = values.hash().alias("_hash")
+    first = hashes.arg_unique()
+    numbers = pl.int_range(0, first.len(), dtype=pl.UInt32, eager=True).alias("_code")
+    table = pl.DataFrame([hashes.gather(first), numbers])
+    codes = hashes.to_frame().join(table, on="_hash", how="left", maintain_order="left")
+    index = codes.to_series(1)
+    distinct = values.gather(first)
+    if not distinct.gather(index).eq_missing(values).all():
+        return factorize(values)  # two values share a hash
+    if distinct.null_count():  # a null value gets no number: those after it move down
+        null = distinct.is_null().arg_true().item()
+        code = pl.col("_code")
+        index = codes.select(
+            pl.when(code > null).then(code - 1).when(code < null).then(code)
+        ).to_series()
+        distinct = distinct.drop_nulls()
+    return distinct, index
+
+
+@dataclass(frozen=True)
+class Coded:
+    """A column as a table of values and, row for row, the position of the row's value in
+    it (null for a null value), as :func:`factorize` gives them: a test on the table comes
+    back to the rows by a gather, not a hash probe per row (a 48 MiB Squid block's 354k
+    hosts tested against a set: 1.6 against 4.0 ms).
+
+    The table may hold a value twice or hold nulls (values normalised after factorizing);
+    row ``i``'s value is ``values[codes[i]]``.
+    """
+
+    values: pl.Series
+    codes: pl.Series
+
+    def is_in(self, keys: pl.Series) -> pl.Series:
+        """Per row, whether its value is among ``keys`` (False for a null value): what
+        ``column.is_in(keys).fill_null(False)`` gives.
+
+        >>> Coded(pl.Series(["a", "b", None]), pl.Series([1, 0, 2, None])).is_in(
+        ...     pl.Series(["b"])
+        ... ).to_list()
+        [True, False, False, False]
+        """
+        found = self.values.is_in(keys.implode()).fill_null(False)
+        return found.gather(self.codes).fill_null(False).alias(self.values.name)
+
+    def filter(self, keep: pl.Series) -> Coded:
+        """The rows where ``keep`` is true."""
+        return Coded(self.values, self.codes.filter(keep))
 
 
 def chunked_like(values: pl.Series, like: pl.Series) -> pl.Series:

@@ -428,7 +428,7 @@ def _process_chunk(
     """Parse and match one block; touches nothing shared but read-only state (and the
     thread-safe events sink)."""
     result = parser.parse_block(block)
-    events, hosts = result.events, result.hosts
+    events, hosts, codes = result.events, result.hosts, result.host_codes
     out = _ChunkOut(
         result.rejects,
         result.skipped,
@@ -450,10 +450,10 @@ def _process_chunk(
         hit = annotated["service_id"].is_not_null()
         matched = annotated.filter(hit)
     else:  # a scan keeps only the matched rows: no match columns for the others
-        matched, hit = matched_rows(events, ctx.cc, hosts=hosts)
+        matched, hit = matched_rows(events, ctx.cc, hosts=hosts, host_codes=codes)
     if matched.height:
         out.matched = kept(matched, events.height)
-    signals = signal_rows(events, hosts=hosts, exclude=hit)
+    signals = signal_rows(events, hosts=hosts, exclude=hit, host_codes=codes)
     if signals.height:
         out.signals = kept(signals, events.height)
     return out

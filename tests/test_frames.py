@@ -11,7 +11,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from shadowscan import frames
-from shadowscan.frames import aligned, by_distinct, chunked_like, compact, factorize, kept
+from shadowscan.frames import (
+    Coded,
+    aligned,
+    by_distinct,
+    chunked_like,
+    compact,
+    factorize,
+    factorize_hashed,
+    kept,
+)
 from shadowscan.sources.normalize import normalize_user
 
 _EXPRS = [
@@ -59,6 +68,50 @@ def test_factorize_renumbers_codes_not_in_first_seen_order(
     distinct, index = factorize(column)
     assert distinct.to_list() == ["y", "x", "z"]
     assert index.to_list() == [0, 1, None, 2, 0]
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.text(alphabet="ab-", max_size=3)), max_size=40))
+def test_factorize_hashed_equals_factorize(values: list[str | None]) -> None:
+    column = pl.Series("v", values, dtype=pl.String)
+    distinct, index = factorize_hashed(column)
+    expected_distinct, expected_index = factorize(column)
+    assert distinct.equals(expected_distinct)
+    assert index.to_list() == expected_index.to_list()
+
+
+def test_factorize_hashed_is_right_when_values_share_a_hash(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Every value hashed alike (a collision): the categorical factorize answers."""
+
+    def same_hash(self: pl.Series, *args: object) -> pl.Series:
+        return pl.Series(self.name, [7] * self.len(), dtype=pl.UInt64)
+
+    monkeypatch.setattr(pl.Series, "hash", same_hash)
+    distinct, index = factorize_hashed(pl.Series("v", ["y", "x", None, "y"]))
+    assert distinct.to_list() == ["y", "x"]
+    assert index.to_list() == [0, 1, None, 0]
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(st.one_of(st.none(), st.text(alphabet="abc", max_size=2)), max_size=30),
+    st.lists(st.text(alphabet="abc", max_size=2), max_size=5),
+)
+def test_coded_is_in_equals_is_in_on_the_rows(values: list[str | None], keys: list[str]) -> None:
+    """A table that normalises values (upper case, "c" to null) as hosts are."""
+    column = pl.Series("v", values, dtype=pl.String)
+    distinct, index = factorize(column)
+    table = distinct.to_frame().select(
+        pl.when(pl.col("v") != "c").then(pl.col("v").str.to_uppercase())
+    )["v"]
+    rows = table.gather(index)
+    wanted = pl.Series(keys, dtype=pl.String).str.to_uppercase()
+    got = Coded(table, index).is_in(wanted)
+    assert got.to_list() == rows.is_in(wanted.implode()).fill_null(False).to_list()
+    keep = pl.Series([i % 2 == 0 for i in range(len(values))], dtype=pl.Boolean)
+    assert Coded(table, index).filter(keep).is_in(wanted).to_list() == got.filter(keep).to_list()
 
 
 def test_by_distinct_from_several_threads_at_once() -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from shadowscan.frames import byte_slice, distinct_hosts
+from shadowscan.frames import Coded, byte_slice, distinct_hosts
 from shadowscan.match.compile import KIND_CONFIDENCE, SOURCE_FACTOR, CompiledCatalog
 from shadowscan.schema import MATCH_EXTRA_SCHEMA
 
@@ -60,7 +60,9 @@ def _match_domains(suffixes: pl.DataFrame, cc: CompiledCatalog) -> pl.DataFrame:
     )
 
 
-def _match_urls(events: pl.DataFrame, suffixes: pl.DataFrame, cc: CompiledCatalog) -> pl.DataFrame:
+def _match_urls(
+    events: pl.DataFrame, suffixes: pl.DataFrame, cc: CompiledCatalog, codes: Coded | None
+) -> pl.DataFrame:
     empty = pl.DataFrame(schema={"host": pl.String, "url_path": pl.String, "_url": pl.String})
     if cc.urls.is_empty() or events["url_path"].null_count() == events.height:
         return empty  # no rules, or no paths to test them on (DNS, firewall)
@@ -69,13 +71,12 @@ def _match_urls(events: pl.DataFrame, suffixes: pl.DataFrame, cc: CompiledCatalo
     if rules.is_empty():
         return empty
     # One query from here (each eager step was a query of its own, ~0.1 ms apiece).
-    pairs = (
-        events.lazy()
-        .filter(pl.col("host").is_in(rules["host"].unique().implode()))
-        .select("host", "url_path")
-        .drop_nulls()
-        .unique()
-    )
+    rule_hosts = rules["host"].unique()
+    if codes is None:
+        rows = events.lazy().filter(pl.col("host").is_in(rule_hosts.implode()))
+    else:
+        rows = events.select("host", "url_path").filter(codes.is_in(rule_hosts)).lazy()
+    pairs = rows.select("host", "url_path").drop_nulls().unique()
     hits = pairs.join(rules.lazy(), on="host").filter(
         pl.col("url_path").str.contains(pl.col("path_regex"))
     )
@@ -121,16 +122,24 @@ def annotate(
 
 
 def matched_rows(
-    events: pl.DataFrame, cc: CompiledCatalog, *, hosts: pl.Series | None = None
+    events: pl.DataFrame,
+    cc: CompiledCatalog,
+    *,
+    hosts: pl.Series | None = None,
+    host_codes: Coded | None = None,
 ) -> tuple[pl.DataFrame, pl.Series]:
     """The rows of ``events`` that match a service, annotated, and which rows those are:
     what ``annotate(events)`` gives for them, without building the match columns of the
-    rows that match nothing (most of them). ``hosts`` as for :func:`annotate`.
+    rows that match nothing (most of them). ``hosts`` as for :func:`annotate`;
+    ``host_codes``: the events' hosts factorized (``ParseResult.host_codes``), when known.
     """
-    dom, url, ua, saas = _rules(events, cc, hosts)
+    dom, url, ua, saas = _rules(events, cc, hosts, host_codes)
     if url.is_empty() and ua.is_empty() and saas.is_empty():
         # Only domains matched: the rows are those of the matched hosts.
-        hit = events["host"].is_in(dom["host"].implode()).fill_null(False)
+        if host_codes is None:
+            hit = events["host"].is_in(dom["host"].implode()).fill_null(False)
+        else:
+            hit = host_codes.is_in(dom["host"])
         return _annotate_domains(events.filter(hit), dom, cc), hit
     annotated = _annotate_all(events, cc, dom, url, ua, saas)
     hit = annotated["service_id"].is_not_null()
@@ -138,13 +147,16 @@ def matched_rows(
 
 
 def _rules(
-    events: pl.DataFrame, cc: CompiledCatalog, hosts: pl.Series | None
+    events: pl.DataFrame,
+    cc: CompiledCatalog,
+    hosts: pl.Series | None,
+    codes: Coded | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """The matches of the distinct values: hosts (domain rules), hosts and paths (URL
     rules), user agents, SaaS app names (the last empty when no event names an app)."""
     suffixes = host_suffixes(distinct_hosts(events, hosts))
     dom = _match_domains(suffixes, cc)
-    url = _match_urls(events, suffixes, cc)
+    url = _match_urls(events, suffixes, cc, codes)
     ua = _match_user_agents(events, cc)
     saas = cc.saas_apps.rename({"service_id": "_saas"})
     if events["app"].null_count() == events.height:  # no app names: nothing to join

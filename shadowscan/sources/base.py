@@ -16,7 +16,7 @@ from typing import Any, ClassVar, Literal
 
 import polars as pl
 
-from shadowscan.frames import aligned, byte_slice, chunked_like, factorize
+from shadowscan.frames import Coded, aligned, byte_slice, chunked_like, factorize_hashed
 from shadowscan.schema import EVENT_SCHEMA, REJECT_RAW_MAX, REJECT_SCHEMA, conform
 from shadowscan.sources.normalize import normalize_host
 from shadowscan.sources.reader import Block
@@ -43,6 +43,9 @@ class ParseResult:
     #: superset of the events' hosts: rejected lines' hosts may be in it). Matching and
     #: candidate signals work on distinct hosts and reuse it instead of finding them again.
     hosts: pl.Series | None = None
+    #: The events' hosts as positions in a table of hosts, when the parser factorized them
+    #: (:class:`Coded`): matching and signals test the table and gather, row for row.
+    host_codes: Coded | None = None
 
     @staticmethod
     def joined(parts: list[ParseResult]) -> ParseResult:
@@ -167,7 +170,7 @@ class LogParser(ABC):
         """Events, rejects and the skip count from :meth:`parse_lines`' output (with
         ``_skip`` set for blank lines): hosts normalised, lines booked. ``raw`` is read
         only for rejected lines: a fast path that rejects none may leave it out."""
-        out, hosts, self.rewrites_hosts = _normalise_hosts(out, rewrites=self.rewrites_hosts)
+        out, hosts, codes, self.rewrites_hosts = _normalise_hosts(out, rewrites=self.rewrites_hosts)
         if self.requires_host:
             out = out.with_columns(
                 pl.when(pl.col(REASON).is_null() & pl.col("host").is_null())
@@ -184,6 +187,9 @@ class LogParser(ABC):
             rest = out.filter(~pl.col(SKIP))
             bad = rest.filter(pl.col(REASON).is_not_null())
             good = rest.filter(pl.col(REASON).is_null())
+            if codes is not None:
+                keep = (~pl.col(SKIP) & pl.col(REASON).is_null()).fill_null(False)
+                codes = codes.filter(out.select(keep).to_series())
         events = self.events_of(good)
         rejects = conform(
             bad.select(
@@ -196,7 +202,9 @@ class LogParser(ABC):
             else pl.DataFrame(),
             REJECT_SCHEMA,
         )
-        return ParseResult(events=events, rejects=rejects, skipped=skipped, hosts=hosts)
+        return ParseResult(
+            events=events, rejects=rejects, skipped=skipped, hosts=hosts, host_codes=codes
+        )
 
     # Helpers shared by the parsers -------------------------------------------------------
 
@@ -233,10 +241,11 @@ class YearlessSyslogParser(LogParser):
 
 def _normalise_hosts(
     out: pl.DataFrame, *, rewrites: bool = True
-) -> tuple[pl.DataFrame, pl.Series | None, bool]:
+) -> tuple[pl.DataFrame, pl.Series | None, Coded | None, bool]:
     """Normalise ``host`` once per distinct value (hosts repeat far more than rows vary);
-    also give the distinct normalised hosts (None when there is no host column) and
-    whether any row's host changed.
+    also give the distinct normalised hosts (None when there is no host column), the
+    rows' hosts as positions in a table of normalised hosts (None when they were not
+    factorized) and whether any row's host changed.
 
     ``rewrites``: whether some hosts are likely to change (the chunk before had some, as
     proxies log ``host:443``). Then one categorical pass finds each row's distinct value
@@ -245,11 +254,11 @@ def _normalise_hosts(
     the same frame.
     """
     if "host" not in out.columns:
-        return out, None, False
+        return out, None, None, False
     if out.schema["host"] != pl.String:  # all null (e.g. W3C lines with no #Fields: yet)
         out = out.with_columns(pl.col("host").cast(pl.String))
     if rewrites:
-        distinct, index = factorize(out["host"])
+        distinct, index = factorize_hashed(out["host"])
     else:
         distinct, index = out["host"].unique().drop_nulls(), None
     # Most hosts are already clean (lower case, no scheme/path/userinfo, at most a port):
@@ -271,15 +280,16 @@ def _normalise_hosts(
         fixed = table[unclean].select(normalize_host(host))["host"]
         normal = normal.scatter(unclean, fixed)
     hosts = normal.drop_nulls().unique().rename("host")
+    codes = None if index is None else Coded(normal.rename("host"), index)
     if not distinct.ne_missing(normal).any():
         # Every host already normalised (DNS names, most proxy chunks): no copy.
-        return out, hosts, False
+        return out, hosts, codes, False
     if index is None:
         pairs = pl.DataFrame([distinct, normal])
         column = out.select("host").join(pairs, on="host", how="left", maintain_order="left")
-        return out.with_columns(column["_host"].alias("host")), hosts, True
+        return out.with_columns(column["_host"].alias("host")), hosts, None, True
     rows = chunked_like(normal.gather(index), out["host"])
-    return out.with_columns(rows.alias("host")), hosts, True
+    return out.with_columns(rows.alias("host")), hosts, codes, True
 
 
 def epoch_to_utc(seconds: pl.Expr) -> pl.Expr:

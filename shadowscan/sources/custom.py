@@ -358,7 +358,11 @@ class CustomParser(LogParser):
         result = super().parse(lines)
         events = result.events.with_columns(pl.lit(self.spec.source).alias("source"))
         return ParseResult(
-            events=events, rejects=result.rejects, skipped=result.skipped, hosts=result.hosts
+            events=events,
+            rejects=result.rejects,
+            skipped=result.skipped,
+            hosts=result.hosts,
+            host_codes=result.host_codes,
         )
 
     def _values(self) -> tuple[dict[str, pl.Expr], pl.Expr, list[tuple[pl.Expr, str]]]:

@@ -6,6 +6,7 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from shadowscan.frames import Coded, factorize
 from shadowscan.match.compile import CompiledCatalog
 from shadowscan.match.matcher import annotate, host_suffixes, matched_rows
 from shadowscan.schema import EVENT_SCHEMA, conform
@@ -132,5 +133,10 @@ def test_matched_rows_are_the_annotated_rows_that_match(
     annotated = annotate(events, bundled_cc)
     hit = annotated["service_id"].is_not_null()
     matched, mask = matched_rows(events, bundled_cc)
+    assert mask.to_list() == hit.to_list()
+    assert matched.equals(annotated.filter(hit))
+    # The same with the hosts factorized, as a parser gives them.
+    coded = Coded(*factorize(events["host"]))
+    matched, mask = matched_rows(events, bundled_cc, host_codes=coded)
     assert mask.to_list() == hit.to_list()
     assert matched.equals(annotated.filter(hit))

@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from shadowscan.candidates import SIGNAL_COLUMNS, signal_rows
+from shadowscan.frames import Coded, factorize
 from shadowscan.match.compile import CompiledCatalog
 from shadowscan.match.lookup import match_inputs
 from shadowscan.match.matcher import annotate
@@ -183,3 +184,6 @@ def test_known_distinct_hosts_change_nothing(
     assert signal_rows(unmatched, hosts=known).equals(signal_rows(unmatched))
     # Every event with the matched ones left out (the scan's way) gives the same rows.
     assert signal_rows(events, hosts=known, exclude=hit).equals(signal_rows(unmatched))
+    coded = Coded(*factorize(events["host"]))
+    got = signal_rows(events, hosts=known, exclude=hit, host_codes=coded)
+    assert got.equals(signal_rows(unmatched))

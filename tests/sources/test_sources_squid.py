@@ -251,10 +251,28 @@ def test_host_fast_path_equals_normalize_host(hosts: list[str], rewrites: bool) 
     whichever way they are brought back to the rows."""
     frame = pl.DataFrame({"host": hosts}, schema={"host": pl.String})
     expected = frame.select(normalize_host(pl.col("host")))["host"].to_list()
-    out, distinct, _ = _normalise_hosts(frame, rewrites=rewrites)
+    out, distinct, codes, _ = _normalise_hosts(frame, rewrites=rewrites)
     assert out["host"].to_list() == expected
     assert distinct is not None
     assert sorted(distinct.to_list()) == sorted({h for h in expected if h is not None})
+    if codes is not None:
+        assert codes.values.gather(codes.codes).to_list() == expected
+
+
+def test_host_codes_follow_the_events_past_rejected_and_blank_lines() -> None:
+    """The factorized hosts a parse gives (used by matching and signals) are the events'
+    hosts, row for row, when lines before, between and after them are dropped."""
+    lines = [GOOD, "", "not squid at all", GOOD_2, "  ", GOOD.replace("19763", "x"), GOOD]
+    frame = pl.DataFrame({"line_no": range(1, 8), "raw": lines})
+    parser = SquidNativeParser(source_file="t.log", head=[GOOD])
+    parser.rewrites_hosts = True
+    result = parser.parse(frame)
+    assert (result.events.height, result.rejects.height, result.skipped) == (3, 2, 2)
+    codes = result.host_codes
+    assert codes is not None
+    rows = codes.values.gather(codes.codes)
+    assert rows.to_list() == result.events["host"].to_list()
+    assert rows.to_list() == ["login.yahoo.com", "www.goonernews.com", "login.yahoo.com"]
 
 
 TOKEN = st.text(alphabet="ab1./:-\t\u00a0", min_size=1, max_size=5)  # no space
