@@ -74,16 +74,23 @@ class SquidNativeParser(LogParser):
         tokens = _tokens(lines)
         # "TCP_MISS/200": the status is the three digits after the last "/" (the regex's
         # ``[A-Z_]+/\d{3}``); anything else leaves it null and the line rejected. Result
-        # codes and user names repeat: both are read once per distinct value.
+        # codes and user names repeat: both are read once per distinct value (the status
+        # and action of a code, 1 against 5 ms a 48 MiB block for the action per row).
         code = pl.col("code")
+        code_status = pl.when(code.str.slice(-4, 1) == "/").then(
+            code.str.tail(3).cast(pl.Int32, strict=False)
+        )
+        denied = code.str.contains("DENIED", literal=True)  # only the code part has letters
+        # 407 is the proxy asking for credentials, not a policy block: the client retries.
+        code_action = (
+            pl.when(denied & (code_status == 407))
+            .then(None)
+            .when(denied)
+            .then(pl.lit("blocked"))
+            .otherwise(pl.lit("allowed"))
+        )
         by_code = by_distinct(
-            tokens["code"],
-            [
-                pl.when(code.str.slice(-4, 1) == "/")
-                .then(code.str.tail(3).cast(pl.Int32, strict=False))
-                .alias("_status"),
-                code.str.contains("DENIED", literal=True).alias("_denied"),
-            ],
+            tokens["code"], [code_status.alias("_status"), code_action.alias("_action")]
         )
         users = by_distinct(tokens["user_"], [normalize_user(pl.col("user_")).alias("_user")])
         p = (
@@ -123,15 +130,6 @@ class SquidNativeParser(LogParser):
         host = byte_slice(rest, 0, slash.fill_null(_TO_END))
         path = byte_slice(rest, slash)  # null where there is no "/"
         status = pl.col("_status")
-        denied = pl.col("_denied")  # only the code part has letters
-        # 407 is the proxy asking for credentials, not a policy block: the client retries.
-        action = (
-            pl.when(denied & (status == 407))
-            .then(None)
-            .when(denied)
-            .then(pl.lit("blocked"))
-            .otherwise(pl.lit("allowed"))
-        )
         return p.select(
             "line_no",
             "raw",
@@ -142,7 +140,7 @@ class SquidNativeParser(LogParser):
             path.alias("url_path"),
             pl.col("method_").alias("method"),
             status.alias("http_status"),
-            action.alias("action"),
+            pl.col("_action").alias("action"),
             pl.col("_bytes").alias("bytes_in"),
             # Blank: nothing left once the line is trimmed (what parse() tests otherwise).
             (pl.col("_n") == 0).alias(SKIP),
