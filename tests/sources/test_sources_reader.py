@@ -504,3 +504,17 @@ def test_a_line_that_starts_a_block_with_a_byte_order_mark_keeps_it() -> None:
     assert _block(text).fields(" ", 2) is None
     inside = b"a b\n" + text
     assert Block(inside, len(inside), first_no=1, lines=3).frame()["raw"][1] == "\ufeffx y"
+
+
+@pytest.mark.parametrize("lines", [None, 30_002])
+@pytest.mark.parametrize("late", [b"x\x00y", b"x\ry", b"x\r"])
+def test_a_nul_or_carriage_return_far_into_a_block_keeps_every_line(
+    late: bytes, lines: int | None
+) -> None:
+    """Past the lines polars samples for its schema: a NUL (the fast reader's separator)
+    or a carriage return inside or at the end of a line, counted or not."""
+    text = b"".join(b"line %d\n" % i for i in range(30_000)) + late + b"\nlast"
+    block = Block(text, len(text), first_no=1, lines=lines)
+    raw = block.frame()["raw"]
+    assert raw.len() == block.line_count() == 30_002
+    assert raw[30_000] == late.decode().removesuffix("\r") and raw[30_001] == "last"
