@@ -92,7 +92,8 @@ def factorize(values: pl.Series) -> tuple[pl.Series, pl.Series]:
 def factorize_hashed(values: pl.Series) -> tuple[pl.Series, pl.Series]:
     """:func:`factorize` by hashing each value to 64 bits: the same result, faster where
     values are many (a 48 MiB Squid block's 354k hosts, 37k of them distinct: 18 against
-    24 ms; for its few status codes or user names it is the slower, 16-18 against 12 ms).
+    24 ms; for its few status codes or user names it is the slower, 16-18 against 12 ms,
+    and a 10M-line Squid scan with them hashed too took x1.023).
 
     Rows are numbered by their hash's first row (a join on the hashes), then every row is
     checked to hold the value it was numbered by: on a collision of two values' hashes

@@ -248,9 +248,10 @@ def _normalise_hosts(
     factorized) and whether any row's host changed.
 
     ``rewrites``: whether some hosts are likely to change (the chunk before had some, as
-    proxies log ``host:443``). Then one categorical pass finds each row's distinct value
-    and the normalised ones are gathered back; otherwise (DNS names) the hosts are only
-    hashed once, and a chunk that does need changes is joined back. Either way gives
+    proxies log ``host:443``). Then one hashing pass numbers each row's distinct value
+    (:func:`factorize_hashed`), the normalised ones are gathered back and the numbers are
+    given on (matching and signals gather by them); otherwise (DNS names) the hosts are
+    only hashed once, and a chunk that does need changes is joined back. Either way gives
     the same frame.
     """
     if "host" not in out.columns:
