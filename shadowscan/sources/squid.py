@@ -80,15 +80,7 @@ class SquidNativeParser(LogParser):
         code_status = pl.when(code.str.slice(-4, 1) == "/").then(
             code.str.tail(3).cast(pl.Int32, strict=False)
         )
-        denied = code.str.contains("DENIED", literal=True)  # only the code part has letters
-        # 407 is the proxy asking for credentials, not a policy block: the client retries.
-        code_action = (
-            pl.when(denied & (code_status == 407))
-            .then(None)
-            .when(denied)
-            .then(pl.lit("blocked"))
-            .otherwise(pl.lit("allowed"))
-        )
+        code_action = squid_action(code, code_status)
         by_code = by_distinct(
             tokens["code"], [code_status.alias("_status"), code_action.alias("_action")]
         )
@@ -164,6 +156,26 @@ class SquidNativeParser(LogParser):
             out = out.drop("raw")
             block.forget_lines()
         return self.finish(out)
+
+
+def squid_action(code: pl.Expr, status: pl.Expr) -> pl.Expr:
+    """A Squid result's action from its code (``TCP_DENIED/403``) and status: blocked
+    where the code says DENIED, allowed otherwise, and null for a DENIED 407, the proxy
+    asking for credentials rather than a policy block (the client retries).
+
+    >>> codes = pl.DataFrame({"c": ["TCP_MISS/200", "TCP_DENIED/403", "TCP_DENIED/407"]})
+    >>> status = pl.col("c").str.tail(3).cast(pl.Int32)
+    >>> codes.select(squid_action(pl.col("c"), status)).to_series().to_list()
+    ['allowed', 'blocked', None]
+    """
+    denied = code.str.contains("DENIED", literal=True)  # only the code part has letters
+    return (
+        pl.when(denied & (status == 407))
+        .then(None)
+        .when(denied)
+        .then(pl.lit("blocked"))
+        .otherwise(pl.lit("allowed"))
+    )
 
 
 def _tokens(lines: pl.LazyFrame) -> pl.DataFrame:

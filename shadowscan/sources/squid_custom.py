@@ -30,6 +30,7 @@ from shadowscan.sources.base import (
     null_if,
 )
 from shadowscan.sources.normalize import normalize_host, normalize_user, split_spaced, split_url
+from shadowscan.sources.squid import squid_action
 from shadowscan.sources.textfields import share_matching
 
 _DETECT = re.compile(
@@ -106,15 +107,7 @@ class SquidCustomParser(LogParser):
             url_path.alias("_path"),
         )
         status = pl.col("_status")
-        denied = pl.col("_code").str.contains("DENIED", literal=True)
-        # 407 is the proxy asking for credentials, not a policy block: the client retries.
-        action = (
-            pl.when(denied & (status == 407))
-            .then(None)
-            .when(denied)
-            .then(pl.lit("blocked"))
-            .otherwise(pl.lit("allowed"))
-        )
+        action = squid_action(pl.col("_code"), status)
         # The TLS server name is what the client asked for when the URL is only an address
         # (intercepted CONNECT to an IP); it is the best name of the service.
         host = pl.coalesce(
