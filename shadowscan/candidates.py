@@ -26,7 +26,7 @@ from typing import Final
 import polars as pl
 
 from shadowscan.errors import ConfigError
-from shadowscan.frames import Coded, distinct_hosts, listed
+from shadowscan.frames import Coded, among, distinct_hosts, listed
 from shadowscan.psl import registered_domain
 from shadowscan.schema import CANDIDATE_SCHEMA, conform
 
@@ -95,10 +95,7 @@ def signal_rows(
     api_path = pl.col("url_path").str.contains(API_PATH).fill_null(False)
     sdk_agent = pl.col("user_agent").is_in(sdk).fill_null(False)
     # The few rows with any signal first; the signal columns on those alone.
-    if host_codes is None:
-        flagged = pl.col("host").is_in(flagged_hosts.implode()).fill_null(False)
-    else:
-        flagged = pl.lit(host_codes.is_in(flagged_hosts))
+    flagged = pl.lit(among(unmatched["host"], flagged_hosts, host_codes))
     signal = flagged | api_path | sdk_agent
     rows = unmatched.select(*SIGNAL_COLUMNS).filter(
         signal if exclude is None else signal & ~pl.lit(exclude)

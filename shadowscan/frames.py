@@ -153,6 +153,19 @@ class Coded:
         return Coded(self.values, self.codes.filter(keep))
 
 
+def among(column: pl.Series, keys: pl.Series, codes: Coded | None = None) -> pl.Series:
+    """Per row, whether ``column``'s value is among ``keys`` (False for a null value):
+    by ``codes`` (the column factorized, :class:`Coded`) when given, else a hash probe
+    per row.
+
+    >>> among(pl.Series("h", ["a", None, "b"]), pl.Series(["b"])).to_list()
+    [False, False, True]
+    """
+    if codes is not None:
+        return codes.is_in(keys)
+    return column.is_in(keys.implode()).fill_null(False)
+
+
 def chunked_like(values: pl.Series, like: pl.Series) -> pl.Series:
     """``values`` cut into ``like``'s chunks (slices, no copy; values in several chunks
     of other sizes are first made one), so that a frame of both has every column in the

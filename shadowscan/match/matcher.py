@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from shadowscan.frames import Coded, byte_slice, distinct_hosts
+from shadowscan.frames import Coded, among, byte_slice, distinct_hosts
 from shadowscan.match.compile import KIND_CONFIDENCE, SOURCE_FACTOR, CompiledCatalog
 from shadowscan.schema import MATCH_EXTRA_SCHEMA
 
@@ -71,12 +71,10 @@ def _match_urls(
     if rules.is_empty():
         return empty
     # One query from here (each eager step was a query of its own, ~0.1 ms apiece).
-    rule_hosts = rules["host"].unique()
-    if codes is None:
-        rows = events.lazy().filter(pl.col("host").is_in(rule_hosts.implode()))
-    else:
-        rows = events.select("host", "url_path").filter(codes.is_in(rule_hosts)).lazy()
-    pairs = rows.select("host", "url_path").drop_nulls().unique()
+    rows = events.select("host", "url_path").filter(
+        among(events["host"], rules["host"].unique(), codes)
+    )
+    pairs = rows.lazy().drop_nulls().unique()
     hits = pairs.join(rules.lazy(), on="host").filter(
         pl.col("url_path").str.contains(pl.col("path_regex"))
     )
@@ -136,10 +134,7 @@ def matched_rows(
     dom, url, ua, saas = _rules(events, cc, hosts, host_codes)
     if url.is_empty() and ua.is_empty() and saas.is_empty():
         # Only domains matched: the rows are those of the matched hosts.
-        if host_codes is None:
-            hit = events["host"].is_in(dom["host"].implode()).fill_null(False)
-        else:
-            hit = host_codes.is_in(dom["host"])
+        hit = among(events["host"], dom["host"], host_codes)
         return _annotate_domains(events.filter(hit), dom, cc), hit
     annotated = _annotate_all(events, cc, dom, url, ua, saas)
     hit = annotated["service_id"].is_not_null()

@@ -184,12 +184,11 @@ class LogParser(ABC):
         if skipped == 0 and bad_rows == 0:  # the common chunk: every line an event, no copies
             good, bad = out, out.clear()
         else:
-            rest = out.filter(~pl.col(SKIP))
-            bad = rest.filter(pl.col(REASON).is_not_null())
-            good = rest.filter(pl.col(REASON).is_null())
-            if codes is not None:
-                keep = (~pl.col(SKIP) & pl.col(REASON).is_null()).fill_null(False)
-                codes = codes.filter(out.select(keep).to_series())
+            bad = out.filter(~pl.col(SKIP) & pl.col(REASON).is_not_null())
+            parsed = (~pl.col(SKIP) & pl.col(REASON).is_null()).fill_null(False)
+            keep = out.select(parsed).to_series()  # the events' rows, for their codes too
+            good = out.filter(keep)
+            codes = None if codes is None else codes.filter(keep)
         events = self.events_of(good)
         rejects = conform(
             bad.select(
