@@ -305,6 +305,29 @@ def test_tokens_equal_a_split_on_runs_of_spaces(lines: list[str]) -> None:
         assert [row[name] for name in _FIELDS] == (pieces + [None] * 10)[:10]
 
 
+@pytest.mark.parametrize(
+    "line",
+    [
+        "\t" + GOOD,
+        "\u00a0" + GOOD,
+        GOOD + "\t",
+        GOOD_2 + "\u3000",
+        "+" + GOOD,
+        GOOD.replace("1157689312.049", "inf"),
+        GOOD.replace(" -", " text/\u00e9"),
+    ],
+    ids=["tab-first", "nbsp-first", "tab-last", "ideographic-space-last", "sign", "inf", "utf8"],
+)
+def test_lines_with_whitespace_or_odd_edges_are_trimmed(line: str) -> None:
+    """Lines are split untrimmed only where they start with a digit and end with printable
+    ASCII: the others (whitespace at an edge, a signed or spelled-out time, a last
+    character outside ASCII) give what trimming them first gives."""
+    got = _tokens(pl.DataFrame({"line_no": [1], "raw": [line]}).lazy())
+    pieces = [p for p in line.strip().split(" ") if p]
+    assert [got.row(0, named=True)[name] for name in _FIELDS] == pieces[:10]
+    assert got["_n"].to_list() == [len(pieces)]
+
+
 @settings(max_examples=300, deadline=None)
 @given(
     scheme=st.sampled_from(["http://", "https://", "ftp://", "HTTP://", ""]),
