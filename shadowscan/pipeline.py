@@ -28,7 +28,7 @@ from shadowscan.match.compile import CompiledCatalog, compile_catalog
 from shadowscan.match.matcher import annotate, matched_rows
 from shadowscan.policy import Policy
 from shadowscan.sources import REGISTRY
-from shadowscan.sources.base import LogParser
+from shadowscan.sources.base import Deferred, LogParser, finish_columns
 from shadowscan.sources.reader import (
     CHUNK_BYTES,
     Block,
@@ -102,11 +102,18 @@ class Coverage:
         }
 
 
-def coverage_counts(events: pl.DataFrame) -> dict[str, int]:
-    """The events (``_n``) and, per coverage field, those that carry it."""
-    return events.select(
-        pl.len().alias("_n"), *[pl.col(c).is_not_null().sum() for c in COVERAGE_FIELDS]
+def coverage_counts(events: pl.DataFrame, deferred: tuple[Deferred, ...] = ()) -> dict[str, int]:
+    """The events (``_n``) and, per coverage field, those that carry it (for a deferred
+    column, those whose value it finishes as one)."""
+    later = {d.column: d for d in deferred}
+    counts: dict[str, int] = events.select(
+        pl.len().alias("_n"),
+        *[pl.col(c).is_not_null().sum() for c in COVERAGE_FIELDS if c not in later],
     ).row(0, named=True)
+    for column, d in later.items():
+        if column in COVERAGE_FIELDS:
+            counts[column] = d.present(events[column])
+    return {c: counts[c] for c in ("_n", *COVERAGE_FIELDS)}
 
 
 @dataclass
@@ -426,9 +433,13 @@ def _process_chunk(
     block: Block, parser: LogParser, source: ContextSource, on_events: Sink | None
 ) -> _ChunkOut:
     """Parse and match one block; touches nothing shared but read-only state (and the
-    thread-safe events sink)."""
-    result = parser.parse_block(block)
-    events, hosts, codes = result.events, result.hosts, result.host_codes
+    thread-safe events sink).
+
+    A scan (no events sink) keeps only the matched and signal rows: the parser may leave
+    columns as logged (``LogParser.scan_block``), finished here on those rows alone.
+    """
+    result = parser.parse_block(block) if on_events is not None else parser.scan_block(block)
+    events, hosts, codes, deferred = result.events, result.hosts, result.host_codes, result.deferred
     out = _ChunkOut(
         result.rejects,
         result.skipped,
@@ -440,7 +451,7 @@ def _process_chunk(
     block.release()  # matching needs only the events: the block's bytes go now
     if events.is_empty():
         return out
-    out.coverage = coverage_counts(events)
+    out.coverage = coverage_counts(events, deferred)
     ctx = _context(source)  # needed from here on (the first chunks may wait for it)
     if on_events is not None:
         annotated = annotate(events, ctx.cc, hosts=hosts)
@@ -452,10 +463,10 @@ def _process_chunk(
     else:  # a scan keeps only the matched rows: no match columns for the others
         matched, hit = matched_rows(events, ctx.cc, hosts=hosts, host_codes=codes)
     if matched.height:
-        out.matched = kept(matched, events.height)
+        out.matched = kept(finish_columns(matched, deferred), events.height)
     signals = signal_rows(events, hosts=hosts, exclude=hit, host_codes=codes)
     if signals.height:
-        out.signals = kept(signals, events.height)
+        out.signals = kept(finish_columns(signals, deferred), events.height)
     return out
 
 

@@ -488,3 +488,40 @@ def test_squid_blocks_are_its_scale_of_the_chunk_size_on_a_big_enough_file(
         sizes = _block_sizes(monkeypatch)
         _hand_on(_many_matches(tmp_path, lines), lambda _: None)
         assert biggest - 200 < max(sizes) <= biggest
+
+
+@pytest.mark.parametrize("with_events", [False, True])
+def test_users_a_scan_keeps_are_normalised_and_all_are_counted(
+    tmp_path: Path, with_events: bool
+) -> None:
+    """A scan (no events sink) leaves Squid's user names as logged until it keeps the
+    rows: the matched and signal rows it hands on carry normalised names, and the
+    coverage counts every event's, as when every event is finished (an ingest)."""
+    users = ["CORP%5Calice", "-", "bob%40corp.example", "\u00a0carol", "-", "dave"]
+    hosts = ["chatgpt.com", "example.com", "llm.unknown-example.net"]
+    lines = [
+        f"1795651200.{i:03d}    120 10.0.0.{i} TCP_MISS/200 512 GET https://{hosts[i % 3]}/x "
+        f"{users[i % 6]} HIER_DIRECT/203.0.113.9 text/html"
+        for i in range(60)
+    ]
+    path = write_log(tmp_path, *lines)
+    matched: list[pl.DataFrame] = []
+    signals: list[pl.DataFrame] = []
+    events: list[pl.DataFrame] = []
+    coverage = Coverage()
+    process_file(
+        path,
+        _context(),
+        coverage,
+        on_rejects=lambda _: None,
+        on_matches=matched.append,
+        on_signals=signals.append,
+        on_events=events.append if with_events else None,
+    )
+    normal = ["CORP\\alice", None, "bob@corp.example", "carol", None, "dave"]
+    rows = pl.concat(matched)
+    assert rows["user"].to_list() == [normal[i % 6] for i in range(0, 60, 3)]
+    flagged = pl.concat(signals)
+    assert flagged["user"].to_list() == [normal[i % 6] for i in range(2, 60, 3)]
+    assert coverage.counts["squid_native"]["user"] == 40
+    assert coverage.counts["squid_native"]["_n"] == 60

@@ -9,7 +9,8 @@ books, so that for every file ``lines_read = events + rejected + skipped``.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar, Literal
@@ -33,6 +34,29 @@ _CLEAN_HOST = r"^[a-z0-9_.\-]*[a-z0-9_\-](?::[0-9]*)?$"
 
 
 @dataclass(frozen=True)
+class Deferred:
+    """An event column a parser left as logged, for whoever keeps the rows to finish (a
+    scan keeps a few per cent of a chunk's events: the matched and signal rows), with
+    what the rows it does not keep need of it: how many of them have a value.
+
+    ``finish`` gives the column's values from the logged ones; ``present`` how many
+    logged values finish as a value, not null (the coverage count), without finishing
+    them.
+    """
+
+    column: str
+    finish: Callable[[pl.Series], pl.Series]
+    present: Callable[[pl.Series], int]
+
+
+def finish_columns(rows: pl.DataFrame, deferred: tuple[Deferred, ...]) -> pl.DataFrame:
+    """``rows`` (events, or rows taken from them) with their deferred columns finished."""
+    if not deferred or rows.is_empty():
+        return rows
+    return rows.with_columns([d.finish(rows[d.column]).alias(d.column) for d in deferred])
+
+
+@dataclass(frozen=True)
 class ParseResult:
     """The outcome of parsing one chunk of lines."""
 
@@ -46,10 +70,20 @@ class ParseResult:
     #: The events' hosts as positions in a table of hosts, when the parser factorized them
     #: (:class:`Coded`): matching and signals test the table and gather, row for row.
     host_codes: Coded | None = None
+    #: Event columns left as logged (:meth:`LogParser.scan_block` only): the events'
+    #: values in them are not final until :meth:`finished` or :func:`finish_columns`.
+    deferred: tuple[Deferred, ...] = ()
+
+    def finished(self) -> ParseResult:
+        """This result with its deferred columns finished."""
+        if not self.deferred:
+            return self
+        return replace(self, events=finish_columns(self.events, self.deferred), deferred=())
 
     @staticmethod
     def joined(parts: list[ParseResult]) -> ParseResult:
-        """The results of consecutive pieces of a chunk, as one result."""
+        """The results of consecutive pieces of a chunk, as one result (finished)."""
+        parts = [p.finished() for p in parts]
         hosts = [p.hosts for p in parts]
         return ParseResult(
             events=pl.concat([p.events for p in parts]),
@@ -153,6 +187,12 @@ class LogParser(ABC):
         (``Block.fields``); it must then give exactly what :meth:`parse` gives.
         """
         return self.parse(block.frame())
+
+    def scan_block(self, block: Block) -> ParseResult:
+        """:meth:`parse_block` for a scan, which keeps the values of a few rows only (the
+        matched and signal rows): a parser may leave columns that cost much to finish as
+        logged (``ParseResult.deferred``), for the scan to finish on the rows it keeps."""
+        return self.parse_block(block)
 
     def parse(self, lines: pl.DataFrame) -> ParseResult:
         """Parse a chunk of ``line_no``/``raw`` lines into events, rejects and a skip count."""

@@ -14,11 +14,12 @@ from helpers import write_log as write_lines
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from shadowscan.pipeline import coverage_counts
 from shadowscan.sources import ParseResult
-from shadowscan.sources.base import _normalise_hosts
-from shadowscan.sources.normalize import normalize_host, split_url
-from shadowscan.sources.reader import ReadStats
-from shadowscan.sources.squid import _FIELDS, SquidNativeParser, _tokens
+from shadowscan.sources.base import _normalise_hosts, finish_columns
+from shadowscan.sources.normalize import normalize_host, normalize_user, split_url
+from shadowscan.sources.reader import Block, ReadStats
+from shadowscan.sources.squid import _FIELDS, USERS, SquidNativeParser, _tokens
 
 ParseFile = Callable[..., tuple[ParseResult, ReadStats]]
 
@@ -409,3 +410,51 @@ def test_a_block_parses_as_its_lines_do(lines: list[str]) -> None:
     rejected) gives what parsing its lines gives, counted or not."""
     parser = SquidNativeParser(source_file="t.log", head=[])
     assert_block_parses_as_its_lines(parser, lines, first_no=3)
+
+
+USER_TEXT = st.text(alphabet="aZ9-._%5Cc@\\ \t\u00a0\u3000!#é", max_size=6) | st.sampled_from(
+    ["-", "", " -", "-\t", "%5C", "CORP%5calice", ".x", "#x", "\u00a0-"]
+)
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(st.lists(USER_TEXT | st.none(), max_size=40))
+def test_deferred_users_finish_and_count_as_normalize_user(users: list[str | None]) -> None:
+    """Squid's user names left as logged (``USERS``) finish as :func:`normalize_user`
+    gives them, and count as present exactly where that gives a name."""
+    logged = pl.Series("user", users, dtype=pl.String)
+    expected = logged.to_frame().select(normalize_user(pl.col("user"))).to_series()
+    assert USERS.finish(logged).to_list() == expected.to_list()
+    assert USERS.present(logged) == expected.is_not_null().sum()
+
+
+def test_a_scan_block_leaves_user_names_to_finish(tmp_path: Path) -> None:
+    """``scan_block`` gives the events of ``parse_block`` but for the user names, as
+    logged until finished; their coverage count is the finished names'."""
+    users = ["CORP%5Calice", "-", "bob%40corp.example", "\u00a0carol", "-x", "#h"]
+    lines = [
+        f"1700000000.{i:03d}    100 10.0.0.5 TCP_MISS/200 512 GET http://example.com/ {user} "
+        "HIER_DIRECT/93.184.216.34 text/html"
+        for i, user in enumerate(users)
+    ]
+    path = write_lines(tmp_path, *lines)
+    data = path.read_bytes()
+    parser = SquidNativeParser(source_file=str(path), head=lines)
+    block = Block(data, len(data) - 1, 1, None)
+    whole = parser.parse_block(block)
+    scanned = parser.scan_block(Block(data, len(data) - 1, 1, None))
+    assert scanned.deferred == (USERS,)
+    assert scanned.events["user"].to_list() == users
+    assert whole.deferred == ()
+    assert whole.events["user"].to_list() == [
+        "CORP\\alice",
+        None,
+        "bob@corp.example",
+        "carol",
+        "-x",
+        "#h",
+    ]
+    assert finish_columns(scanned.events, scanned.deferred).equals(whole.events)
+    assert scanned.finished().events.equals(whole.events)
+    assert coverage_counts(scanned.events, scanned.deferred) == coverage_counts(whole.events)
+    assert coverage_counts(whole.events)["user"] == 5
