@@ -71,9 +71,16 @@ class SquidNativeParser(LogParser):
         hits = sum(1 for line in head if _DETECT.match(line))
         return hits / len(head)
 
+    #: Whether the last block had a rejected line (a hint for the next block: see
+    #: :meth:`scan_block`; the result is the same either way).
+    _keep_lines: bool = False
+
     def parse_lines(self, lines: pl.LazyFrame) -> pl.LazyFrame:
         """Split on runs of spaces (no regex per field); lines that do not fit are rejected."""
-        tokens = _tokens(lines)
+        return self._fields(_tokens(lines))
+
+    def _fields(self, tokens: pl.DataFrame) -> pl.LazyFrame:
+        """The event columns from :func:`_tokens`' frame (its ``raw``, if any, passed on)."""
         # "TCP_MISS/200": the status is the three digits after the last "/" (the regex's
         # ``[A-Z_]+/\d{3}``); anything else leaves it null and the line rejected. Result
         # codes repeat: read once per distinct value (the status and action of a code,
@@ -125,7 +132,7 @@ class SquidNativeParser(LogParser):
         status = pl.col("_status")
         return p.select(
             "line_no",
-            "raw",
+            *(["raw"] if "raw" in tokens.columns else []),
             pl.col("_ts").alias("ts"),
             null_if(pl.col("client"), "-").alias("src_ip"),
             pl.col("user_").alias("user"),
@@ -160,14 +167,26 @@ class SquidNativeParser(LogParser):
         """The block's events with the user names as logged (:data:`USERS`: a scan
         normalises those of the rows it keeps, a few per cent, and counts the others).
 
-        The block's lines are let go once read when no line is rejected (a rejected
-        line's text goes to rejects.csv): host normalisation, matching and signals then
-        hold the block's fields, not a second copy of its text.
+        The block's decoded lines are let go once split (the tokens are copies of their
+        own), before the row query: a rejected line's text, which goes to rejects.csv,
+        is then decoded again. Where the block before had a rejected line, the lines are
+        kept to the end instead (a file with bad lines throughout decodes each block
+        once). Host normalisation, matching and signals hold the block's fields, not a
+        second copy of its text.
         """
-        out = self.read_lines(block.frame())
-        if out[REASON].null_count() == out.height:
-            out = out.drop("raw")
+        tokens = _tokens(block.frame().lazy())
+        if not self._keep_lines:
+            tokens = tokens.drop("raw")
             block.forget_lines()
+        out = aligned(self._fields(tokens).collect(engine=self.engine))
+        del tokens
+        rejected = out[REASON].null_count() != out.height
+        self._keep_lines = rejected
+        if rejected and "raw" not in out.columns:
+            out = out.with_columns(block.frame()["raw"])
+        elif not rejected and "raw" in out.columns:
+            out = out.drop("raw")
+        block.forget_lines()
         return self._unfinished(out)
 
     def _unfinished(self, out: pl.DataFrame) -> ParseResult:

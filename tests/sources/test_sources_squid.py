@@ -9,7 +9,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from helpers import assert_block_parses_as_its_lines
+from helpers import assert_block_parses_as_its_lines, assert_same_parse, block_of
 from helpers import write_log as write_lines
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -458,3 +458,17 @@ def test_a_scan_block_leaves_user_names_to_finish(tmp_path: Path) -> None:
     assert scanned.finished().events.equals(whole.events)
     assert coverage_counts(scanned.events, scanned.deferred) == coverage_counts(whole.events)
     assert coverage_counts(whole.events)["user"] == 5
+
+
+def test_blocks_after_a_rejected_line_parse_as_their_lines() -> None:
+    """A block's lines are let go before its row query unless the block before had a
+    rejected line; either way, and whether the block itself has one, a block gives what
+    parsing its lines gives."""
+    parser = SquidNativeParser(source_file="t.log", head=[GOOD])
+    bad = [GOOD, "garbage that is not a squid line", GOOD_2]
+    good = [GOOD_2, GOOD]
+    for lines in (good, bad, bad, good, good, bad):
+        expected = SquidNativeParser(source_file="t.log", head=[GOOD]).parse(
+            block_of(lines, 1).frame()
+        )
+        assert_same_parse(parser.parse_block(block_of(lines, 1)), expected)
