@@ -95,11 +95,46 @@ class Run:
     tree_mib: float
     load: float
     summary: dict[str, Any]
+    #: The machine's CPU time during the scan that was not the scan's: stolen by the
+    #: hypervisor (share of all CPU time) and used by other processes (seconds); None
+    #: where ``/proc/stat`` is not there.
+    steal: float | None = None
+    others_cpu: float | None = None
 
     @property
     def ratio(self) -> float:
         """Scan speed as a share of the line-read speed."""
         return self.read_s / self.wall
+
+
+def cpu_times() -> list[int] | None:
+    """The machine's CPU times in clock ticks (``/proc/stat``'s first line: user, nice,
+    system, idle, iowait, irq, softirq, steal), or None off Linux."""
+    try:
+        with open("/proc/stat") as fh:
+            return [int(v) for v in fh.readline().split()[1:9]]
+    except (OSError, ValueError):
+        return None
+
+
+def contention(
+    before: list[int] | None, after: list[int] | None, own_cpu: float
+) -> tuple[float | None, float | None]:
+    """Steal share and other processes' CPU seconds between two :func:`cpu_times`
+    readings, ``own_cpu`` being the scan's CPU seconds.
+
+    >>> contention([0] * 8, [100, 0, 20, 60, 0, 0, 0, 20], 1.0)
+    (0.1, 0.2)
+    """
+    if before is None or after is None or len(before) < 8 or len(after) < 8:
+        return None, None
+    d = [b - a for a, b in zip(before, after, strict=True)]
+    total = sum(d)
+    if total <= 0:
+        return None, None
+    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    busy = (d[0] + d[1] + d[2] + d[5] + d[6]) / tick
+    return round(d[7] / total, 4), round(max(busy - own_cpu, 0.0), 2)
 
 
 def run_scan(path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -121,7 +156,9 @@ def measure(path: Path) -> Run:
     warm(path)
     read_s, lines = line_read(path)
     load = os.getloadavg()[0]
+    before = cpu_times()
     measured, summary = run_scan(path)
+    steal, others = contention(before, cpu_times(), measured["cpu"])
     return Run(
         path=path,
         lines=lines,
@@ -133,6 +170,8 @@ def measure(path: Path) -> Run:
         tree_mib=measured["tree_kib"] / 1024,
         load=load,
         summary=summary,
+        steal=steal,
+        others_cpu=others,
     )
 
 
@@ -151,6 +190,8 @@ def describe(run: Run) -> str:
             f"(process tree, sampled: {run.tree_mib:,.0f} MiB)  CPU {run.cpu:.1f} s",
             f"ratio to line-read ceiling: {run.ratio:.1%}  (1-min load average before: "
             f"{run.load:.1f} on {os.cpu_count()} CPUs)",
+            f"contention      {_share(run.steal)} of the machine's CPU time stolen, "
+            f"{_seconds(run.others_cpu)} CPU s used by other processes, during the scan",
             f"events {s['events']:,}  rejected {s['rejected']:,}  skipped {s['skipped']:,}  "
             f"matched {s['matched']:,}  findings {s['findings']:,}",
             f"timings {s.get('timings_s')}",
@@ -162,14 +203,15 @@ def table(runs: list[Run]) -> str:
     """A Markdown table, one row per size, then the scan's own stage timings."""
     out = [
         "| lines | MB | scan s | lines/s | MB/s | peak RSS MiB | CPU s | line read s "
-        "| line read MB/s | scan / line read | load before |",
-        "|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
+        "| line read MB/s | scan / line read | load before | steal | others' CPU s |",
+        "|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
     ]
     for r in runs:
         out.append(
             f"| {r.lines:,} | {r.mb:,.0f} | {r.wall:.2f} | {r.lines / r.wall:,.0f} "
             f"| {r.mb / r.wall:,.1f} | {r.rss_mib:,.0f} | {r.cpu:.1f} | {r.read_s:.2f} "
-            f"| {r.mb / r.read_s:,.0f} | {r.ratio:.1%} | {r.load:.1f} |"
+            f"| {r.mb / r.read_s:,.0f} | {r.ratio:.1%} | {r.load:.1f} "
+            f"| {_share(r.steal)} | {_seconds(r.others_cpu)} |"
         )
     stages = list(dict.fromkeys(k for r in runs for k in (r.summary.get("timings_s") or {})))
     if stages:
@@ -183,6 +225,14 @@ def table(runs: list[Run]) -> str:
             cells = " | ".join(f"{t.get(k, '')}" for k in stages)
             out.append(f"| {r.lines:,} | {startup:.2f} | {cells} |")
     return "\n".join(out)
+
+
+def _share(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.1%}"
+
+
+def _seconds(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.2f}"
 
 
 def compile_bytecode() -> None:
