@@ -1,6 +1,6 @@
 """Parsing throughput per format family: the parser alone, beside the raw line-read speed.
 
-    python bench/bench_formats.py                         # 1M lines of each of the six formats
+    python bench/bench_formats.py                         # 1M lines of each of the seven layouts
     python bench/bench_formats.py --lines 200000 --formats squid zeek --repeat 3
 
 For each format (proxy: squid, w3c; dns: bind9, zeek; firewall: fortigate; saas: cloudtrail)

@@ -1,7 +1,8 @@
-"""Generate large, realistic logs of six formats for benchmarks (not tests).
+"""Generate large, realistic logs of seven formats for benchmarks (not tests).
 
 Formats (``--format``; the shadowscan format each one is detected as in brackets):
-``squid`` (squid_native), ``w3c`` (w3c, ProxySG-like ``#Fields:``), ``bind9`` (bind9, 9.16+
+``squid`` (squid_native), ``w3c`` (w3c, ProxySG-like ``#Fields:``), ``iis`` (w3c, IIS-like:
+no quotes, ``+`` for a space in a value), ``bind9`` (bind9, 9.16+
 layout), ``zeek`` (zeek_dns_tsv, Zeek's own header), ``fortigate`` (fortigate key=value) and
 ``cloudtrail`` (cloudtrail NDJSON).
 
@@ -46,6 +47,7 @@ OUT = HERE / "out"
 FORMATS: dict[str, str] = {
     "squid": "squid_native",
     "w3c": "w3c",
+    "iis": "w3c",
     "bind9": "bind9",
     "zeek": "zeek_dns_tsv",
     "fortigate": "fortigate",
@@ -55,6 +57,7 @@ FORMATS: dict[str, str] = {
 FAMILY: dict[str, str] = {
     "squid": "proxy",
     "w3c": "proxy",
+    "iis": "proxy",
     "bind9": "dns",
     "zeek": "dns",
     "fortigate": "firewall",
@@ -418,6 +421,42 @@ def w3c_lines(df: pl.DataFrame) -> pl.Expr:
     )
 
 
+IIS_FIELDS = (
+    "date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip "
+    "cs(User-Agent) cs(Referer) cs(Host) sc-status sc-substatus sc-win32-status sc-bytes "
+    "cs-bytes time-taken"
+)
+IIS = (
+    "{stamp} 192.0.2.20 {method} {uri_path} {query} 443 {logged} {ip} {ua} - {host} {status} "
+    "0 0 {bytes_in} {bytes_out} {elapsed}"
+)
+
+
+def iis_header() -> str:
+    """The directives an IIS log starts with."""
+    stamp = START.strftime("%Y-%m-%d %H:%M:%S")
+    return (
+        "#Software: Microsoft Internet Information Services 10.0\n#Version: 1.0\n"
+        f"#Date: {stamp}\n#Fields: {IIS_FIELDS}\n"
+    )
+
+
+def iis_lines(df: pl.DataFrame) -> pl.Expr:
+    """IIS-like W3C rows (IIS as a front end that logs the host asked for): no quotes,
+    a space in the user agent logged as ``+``."""
+    return template(
+        IIS,
+        stamp=pl.col("ts").dt.strftime("%Y-%m-%d %H:%M:%S"),
+        status=choose((DENIED, "403"), default="200"),
+        method=METHOD,
+        uri_path=pl.when(CONNECT).then(pl.lit("/")).otherwise(pl.col("path")),
+        query=pl.when(CONNECT | (R1 < 0.7))
+        .then(pl.lit("-"))
+        .otherwise(pl.lit("id=") + pl.col("elapsed").cast(pl.String)),
+        ua=pl.col("ua").str.replace_all(" ", "+", literal=True),
+    )
+
+
 BIND9 = "{stamp} client @{obj} {ip}#{sport} ({host}): {message}"
 
 
@@ -589,6 +628,7 @@ class Layout:
 LAYOUTS: dict[str, Layout] = {
     "squid": Layout(squid_lines),
     "w3c": Layout(w3c_lines, header=w3c_header),
+    "iis": Layout(iis_lines, header=iis_header),
     "bind9": Layout(bind9_lines),
     "zeek": Layout(zeek_lines, header=zeek_header, footer=zeek_footer),
     "fortigate": Layout(fortigate_lines),

@@ -103,6 +103,8 @@ def _re_escape(char: str) -> str:
 
 #: Quoted fields a line may hold and still be split by :func:`split_spaced`'s fast path.
 _QUOTED_MAX = 4
+#: Lines :func:`split_spaced` looks at first for a quote.
+_PEEK = 1_000
 #: What the spaces between fields (outside quotes) become before the one split.
 _SEP = "\x1f"
 #: White space other than a space, and the separator: a line holding one takes the slow path.
@@ -119,6 +121,10 @@ def split_spaced(lines: pl.Series) -> pl.Series:
     quotes, the spaces outside them turned into a separator, the pieces joined again
     without the quotes and split once at the separator: the same fields, with no regex.
     Every other line goes through :func:`split_fields` (the lists are equal line for line).
+    Lines with no quote at all (IIS writes ``+`` for a space in a value) are split at
+    their spaces straight away when every line of the call is such a line: a 48 MiB block
+    of IIS lines in 67 ms, against 243 ms by the cut-and-join path. Where the first
+    lines hold a quote (ProxySG quotes its user agents), the others are not tested.
 
     >>> s = pl.Series(["a b \"c d\" \"\"", 'x "y\\"z"', ""])
     >>> split_spaced(s).to_list()
@@ -127,14 +133,22 @@ def split_spaced(lines: pl.Series) -> pl.Series:
     line = pl.col("l")
     n = pl.col("_n")
     seg = [pl.col("_s").list.get(i, null_on_oob=True) for i in range(2 * _QUOTED_MAX + 1)]
-    simple = (
+    # Single spaces between the fields, and no other white space (ASCII: none beyond the
+    # odd characters).
+    spaced = (
         (line != "")
-        & (line.str.len_bytes() == line.str.len_chars())  # ASCII: no other white space
+        & (line.str.len_bytes() == line.str.len_chars())
         & ~line.str.contains(_ODD)
         & ~line.str.contains("  ", literal=True)
-        & (n % 2 == 1)
-        & (n <= len(seg))
     )
+    quoted = line.str.contains('"', literal=True)
+    # A log that quotes values does so in its first lines already: it is not tested
+    # further (a 48 MiB block of ProxySG lines: the test would add ~2 %).
+    if not lines.head(_PEEK).str.contains('"', literal=True).any():
+        frame = lines.alias("l").to_frame()
+        if frame.select((spaced & ~quoted).fill_null(False).all()).item():
+            return lines.str.split(" ")
+    simple = spaced & (n % 2 == 1) & (n <= len(seg))
     pieces = []
     for i, s in enumerate(seg):
         beyond = pl.lit(i) >= n

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -190,5 +191,37 @@ _SPACED_FIELD = st.one_of(
 def test_split_spaced_equals_split_fields(lines: list[str]) -> None:
     """The fast splitter gives split_fields' fields for any line, usual or odd."""
     series = pl.Series("l", lines).str.strip_chars()
+    expected = pl.select(split_fields(pl.lit(series), " ", escape='\\"')).to_series()
+    assert split_spaced(series).to_list() == expected.to_list()
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        ["a b c", "x y", "1 2 3 4"],  # every line unquoted and single-spaced: one split
+        ["a b c", "x  y"],  # a double space: not one split (it would give an empty field)
+        ["a b c", "x\ty z"],  # a tab
+        ["a b c", "x\u00a0y z"],  # white space outside ASCII
+        ["a b c", 'x "y z" w'],  # a quoted field among unquoted lines
+        ["a b c"] * 1_000 + ['x "y z" w'],  # ... past the first lines
+        ["a b c", ""],  # an empty line has no fields
+        ["a b c", None],
+    ],
+)
+def test_split_spaced_unquoted_lines(lines: list[str | None]) -> None:
+    """Lines without quotes, split at their spaces when all of them allow it, give
+    split_fields' fields; a line that does not allow it keeps every line on the other
+    paths."""
+    series = pl.Series("l", lines, dtype=pl.String)
+    expected = pl.select(split_fields(pl.lit(series), " ", escape='\\"')).to_series()
+    assert split_spaced(series).to_list() == expected.to_list()
+
+
+def test_split_spaced_on_real_iis_lines(realdata: Path) -> None:
+    """A real IIS log (no quotes: a space in a value is logged as '+'): the fields
+    split_fields gives, line for line."""
+    text = (realdata / "w3c_elff" / "logfile_w3c_big.0").read_text(encoding="utf-8")
+    series = pl.Series("l", text.splitlines()).str.strip_chars()
+    assert not series.str.contains('"', literal=True).any()
     expected = pl.select(split_fields(pl.lit(series), " ", escape='\\"')).to_series()
     assert split_spaced(series).to_list() == expected.to_list()
