@@ -167,3 +167,27 @@ def test_lines_before_any_fields_header_are_rejected_not_a_crash(
     assert stats.lines == 2
     assert result.events.height == 0
     assert result.rejects["reason"].to_list() == ["no #Fields: header before this line"] * 2
+
+
+def test_action_and_user_read_per_distinct_value() -> None:
+    """The action comes from sc-filter-result where it is logged (DENIED in any case is
+    blocked) and from s-action otherwise (any code with DENIED); a line with neither has
+    none. User names are normalised ('-' is none, %5C a backslash)."""
+    header = "#Fields: date time c-ip cs-username cs-host sc-filter-result s-action"
+    lines = [
+        "2024-05-06 08:00:01 10.0.0.5 alice a.example denied TCP_NC_MISS",
+        "2024-05-06 08:00:02 10.0.0.5 CORP%5Cbob b.example OBSERVED TCP_DENIED",
+        "2024-05-06 08:00:03 10.0.0.5 - c.example - tcp_denied",
+        "2024-05-06 08:00:04 10.0.0.5 alice d.example - TCP_HIT",
+        "2024-05-06 08:00:05 10.0.0.5 alice e.example - -",
+    ]
+    parser = W3cParser(source_file="x.log", head=[header, *lines])
+    frame = pl.DataFrame({"line_no": range(1, 7), "raw": [header, *lines]})
+    events = parser.parse(frame).events
+    assert events.select("user", "host", "action").rows() == [
+        ("alice", "a.example", "blocked"),
+        ("CORP\\bob", "b.example", "allowed"),
+        (None, "c.example", "blocked"),
+        ("alice", "d.example", "allowed"),
+        ("alice", "e.example", None),
+    ]
