@@ -111,17 +111,19 @@ def _resolved(out: pl.DataFrame) -> pl.DataFrame:
     """``parse_lines``' output with the user names normalised and the action read from
     the filter result or ``s-action``, once per distinct value (user names and actions
     repeat; per row they cost ~23 and ~25 ms a 48 MiB block of ProxySG lines)."""
-    user = pl.col("user")
-    action = pl.col(_FILTER).cast(pl.String)
-    denied = action.str.to_uppercase() == "DENIED"
-    by_filter = pl.when(denied).then(pl.lit("blocked")).otherwise(pl.lit("allowed"))
-    s_action = pl.col(_S_ACTION).cast(pl.String)
-    denied = s_action.str.to_uppercase().str.contains("DENIED", literal=True)
-    by_s_action = pl.when(denied).then(pl.lit("blocked")).otherwise(pl.lit("allowed"))
-    columns = out.select(pl.col("user").cast(pl.String), pl.col(_FILTER).cast(pl.String), s_action)
+    user, filter_result, s_action = pl.col("user"), pl.col(_FILTER), pl.col(_S_ACTION)
+
+    def verdict(denied: pl.Expr) -> pl.Expr:
+        return pl.when(denied).then(pl.lit("blocked")).otherwise(pl.lit("allowed"))
+
+    by_filter = verdict(filter_result.str.to_uppercase() == "DENIED")
+    by_s_action = verdict(s_action.str.to_uppercase().str.contains("DENIED", literal=True))
+    columns = out.select(
+        user.cast(pl.String), filter_result.cast(pl.String), s_action.cast(pl.String)
+    )
     users = by_distinct(columns["user"], [normalize_user(user)]).to_series()
-    filters = by_distinct(columns[_FILTER], [by_filter.alias("a")]).to_series()
-    s_actions = by_distinct(columns[_S_ACTION], [by_s_action.alias("a")]).to_series()
+    filters = by_distinct(columns[_FILTER], [by_filter]).to_series()
+    s_actions = by_distinct(columns[_S_ACTION], [by_s_action]).to_series()
     # A null field gives a null action (by_distinct), so the filter result wins where logged.
     resolved = out.with_columns(
         users.alias("user"), pl.coalesce(filters, s_actions).alias("action")
