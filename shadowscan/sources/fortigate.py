@@ -19,6 +19,7 @@ from typing import ClassVar
 
 import polars as pl
 
+from shadowscan.frames import byte_slice
 from shadowscan.schema import UTC_TS
 from shadowscan.sources.base import REASON, SKIP, LogParser, first_reason, null_if
 from shadowscan.sources.normalize import normalize_hosts_of, normalize_user, url_parts
@@ -93,16 +94,17 @@ class FortigateParser(LogParser):
         # than scanning each line's pair list once per key. Backslash escapes are undone
         # only in a chunk that has a backslash at all.
         escapes = lines.select(pl.col("raw").str.contains("\\", literal=True).any()).collect()
+        # Each token's key is cut at its first "=" (a key has none) and only the wanted
+        # keys' values are cut out, not every token split into key and value (1M lines:
+        # x0.988 end to end, peak 930 -> 792 MiB).
+        token, equals, key = pl.col("_t"), pl.col("_e"), pl.col("_k")
         pairs = (
             lines.select("line_no", kv_tokens(pl.col("raw")).alias("_t"))
             .explode("_t")
-            .with_columns(pl.col("_t").str.splitn("=", 2).alias("_kv"))
-            .select(
-                "line_no",
-                pl.col("_kv").struct.field("field_0").alias("_k"),
-                pl.col("_kv").struct.field("field_1").alias("_v"),
-            )
-            .filter(pl.col("_k").is_in(_KEYS))
+            .with_columns(token.str.find("=", literal=True).alias("_e"))
+            .with_columns(byte_slice(token, 0, equals).alias("_k"))
+            .filter(key.is_in(_KEYS))
+            .select("line_no", key, byte_slice(token, equals + 1).alias("_v"))
             .with_columns(unquote(pl.col("_v"), escapes=escapes.item()))  # about half
         )
         wide = pairs.group_by("line_no").agg(
