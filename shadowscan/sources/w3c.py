@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 
 import polars as pl
 
-from shadowscan.frames import by_distinct, byte_slice
+from shadowscan.frames import by_distinct
 from shadowscan.sources.base import REASON, SKIP, LogParser, ParseResult, first_reason, null_if
 from shadowscan.sources.normalize import normalize_user, split_spaced, split_url
 
@@ -62,7 +62,9 @@ def _event_exprs(columns: list[str], parts: pl.Expr) -> dict[str, pl.Expr]:
         return _first(columns, names, parts)
 
     url_host, url_path = split_url(get(*_URL))
-    path = _before_query(get(*_PATH))
+    # The path as logged up to its "?" or "#"; "" is none (replaced, not tested by a
+    # when/then, which would compute the path twice: ~22 against ~42 ms a 48 MiB block).
+    path = get(*_PATH).str.replace(r"[?#].*$", "").replace("", None)
     host = pl.coalesce(get(*_HOST), url_host)
     if "s-ip" in columns and not any(name in columns for name in _PROXY_ONLY):
         host = pl.coalesce(host, get("s-ip"))
@@ -80,7 +82,7 @@ def _event_exprs(columns: list[str], parts: pl.Expr) -> dict[str, pl.Expr]:
         "src_ip": get("c-ip"),
         "user": get("cs-username"),
         "host": host,
-        "url_path": pl.coalesce(pl.when(path != "").then(path), url_path),
+        "url_path": pl.coalesce(path, url_path),
         "method": get("cs-method"),
         "http_status": get("sc-status").cast(pl.Int32, strict=False),
         _FILTER: get("sc-filter-result"),
@@ -93,18 +95,6 @@ def _event_exprs(columns: list[str], parts: pl.Expr) -> dict[str, pl.Expr]:
             bad_ts,
         ),
     }
-
-
-def _before_query(path: pl.Expr) -> pl.Expr:
-    """``path`` up to its first ``?`` or ``#`` (by two literal finds and a cut, not a
-    regex: ~4 against ~16 ms a 48 MiB block).
-
-    >>> paths = pl.DataFrame({"p": ["/a?b#c", "/a#b?c", "/a", None]})
-    >>> paths.select(_before_query(pl.col("p")))["p"].to_list()
-    ['/a', '/a', '/a', None]
-    """
-    cut = pl.min_horizontal(path.str.find("?", literal=True), path.str.find("#", literal=True))
-    return pl.when(cut.is_null()).then(path).otherwise(byte_slice(path, 0, cut))
 
 
 def _resolved(out: pl.DataFrame) -> pl.DataFrame:
