@@ -6,11 +6,14 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+import polars as pl
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from shadowscan.detect import Detection, detect_format
 from shadowscan.sources import ParseResult
-from shadowscan.sources.fortigate import FortigateParser
+from shadowscan.sources.fortigate import FortigateParser, _tokenised, _wanted
 from shadowscan.sources.reader import ReadStats, read_head
 
 ParseFile = Callable[..., tuple[ParseResult, ReadStats]]
@@ -131,3 +134,26 @@ def test_key_inside_quoted_value_is_not_read(tmp_path: Path, parse_file: ParseFi
 def test_prose_is_not_fortigate() -> None:
     """Lines without date= time= and a device key score 0."""
     assert FortigateParser.detect(["date=today time=now", "a=b c=d"]) == 0.0
+
+
+_KEY_NAMES = st.sampled_from(["user", "hostname", "url", "srcip", "date", "x.user", "msg", "a-b"])
+_VALUE = st.one_of(
+    st.text(alphabet="ab=/.?\\-", max_size=6),  # unquoted (a "=" or "\\" inside too)
+    st.text(alphabet="ab =/\\", max_size=8).map(lambda t: f'"{t}"'),  # quoted
+    st.lists(_KEY_NAMES, max_size=2).map(lambda ks: '"x ' + " ".join(f"{k}=v" for k in ks) + '"'),
+)
+_TOKEN = st.tuples(_KEY_NAMES, _VALUE).map(lambda kv: f"{kv[0]}={kv[1]}")
+_LINE = st.tuples(
+    st.sampled_from(["", "<190>", "Oct 15 fw01 ", "<1> "]),
+    st.lists(st.tuples(_TOKEN, st.sampled_from([" ", "  ", "\t", ""])), max_size=6),
+).map(lambda p: p[0] + "".join(t + sep for t, sep in p[1]))
+
+
+@settings(max_examples=300, deadline=None)
+@example(lines=['date=1 msg="a user=evil" user=bob', '<190>user="x y" user=z', 'a="x"user=bob'])
+@given(lines=st.lists(_LINE, min_size=1, max_size=12))
+def test_wanted_values_equal_the_tokenised_ones(lines: list[str]) -> None:
+    """Plain lines read key by key give what tokenising every line gives: a key inside a
+    quoted value, a repeated key, escapes, a priority or syslog prefix, odd spacing."""
+    frame = pl.DataFrame({"line_no": range(1, len(lines) + 1), "raw": lines})
+    assert _wanted(frame).equals(_tokenised(frame))
