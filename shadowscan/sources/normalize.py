@@ -142,16 +142,16 @@ def split_spaced(lines: pl.Series) -> pl.Series:
         & ~line.str.contains("  ", literal=True)
     )
     quoted = line.str.contains('"', literal=True)
+    table = lines.alias("l").to_frame()
     # A log that quotes values does so in its first lines already: it is not tested
     # further (a 48 MiB block of ProxySG lines: the test would add ~2 %).
-    if not lines.head(_PEEK).str.contains('"', literal=True).any():
-        frame = lines.alias("l").to_frame()
-        if frame.select((spaced & ~quoted).fill_null(False).all()).item():
-            return lines.str.split(" ")
+    if (
+        not table.head(_PEEK).select(quoted.any()).item()
+        and table.select((spaced & ~quoted).fill_null(False).all()).item()
+    ):
+        return lines.str.split(" ")
     cut = (
-        lines.alias("l")
-        .to_frame()
-        .lazy()
+        table.lazy()
         .with_columns(line.str.split('"').alias("_s"))
         .with_columns(pl.col("_s").list.len().alias("_n"))
         .collect()
@@ -189,8 +189,6 @@ def split_spaced(lines: pl.Series) -> pl.Series:
     if ok.all():
         return frame["j"].str.split(_SEP).alias(lines.name)
     fast = frame.with_row_index("_i").filter(ok).select("_i", pl.col("j").str.split(_SEP))
-    if fast.height == lines.len():
-        return fast["j"].alias(lines.name)
     slow = (
         lines.alias("j")
         .to_frame()
