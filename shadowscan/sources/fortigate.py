@@ -23,7 +23,14 @@ from shadowscan.frames import byte_slice
 from shadowscan.schema import UTC_TS
 from shadowscan.sources.base import REASON, SKIP, LogParser, first_reason, null_if
 from shadowscan.sources.normalize import normalize_hosts_of, normalize_user, url_parts
-from shadowscan.sources.textfields import kv_tokens, map_action, share_matching, unquote
+from shadowscan.sources.textfields import (
+    KV_KEY,
+    KV_VALUE,
+    kv_tokens,
+    map_action,
+    share_matching,
+    unquote,
+)
 
 _DETECT = re.compile(
     r"^(?:<\d+>)?(?:.*?\s)?date=\d{4}-\d{2}-\d{2}\s+time=\d{2}:\d{2}:\d{2}\s.*"
@@ -64,14 +71,13 @@ _ALLOWED = (
 _BLOCKED = ("deny", "block", "blocked", "drop", "dropped", "reset", "reject")
 
 
-_KEY = r"[A-Za-z_][A-Za-z0-9_.\-]*"
 #: Lines :func:`_wanted` tests first: where none of them is plain, it tests no more.
 _PEEK = 1_000
 #: A line that is nothing but ``key=value`` tokens apart from white space between them
 #: (after a syslog priority and words without "=" or a quote, a syslog server's header,
 #: if any), no quote or backslash inside a quoted value: its tokens are then told by
 #: where a key starts after white space.
-_PLAIN = rf'^(?:<\d+>)?\s*(?:[^=\s"]+\s+)*(?:{_KEY}=(?:"[^"\\]*"|[^\s"]*)(?:\s+|$))*$'
+_PLAIN = rf'^(?:<\d+>)?\s*(?:[^=\s"]+\s+)*(?:{KV_KEY}=(?:"[^"\\]*"|[^\s"]*)(?:\s+|$))*$'
 #: A quoted value that holds `` key=`` of a wanted key (the quotes before it paired up).
 _KEY_IN_QUOTES = (
     r'^(?:[^"]*"[^"]*")*[^"]*"[^"]*\s(?:' + "|".join(re.escape(k) for k in _KEYS) + ")="
@@ -97,16 +103,11 @@ def _wanted(lines: pl.DataFrame) -> pl.DataFrame:
         return _by_key(lines)
     if not plain.any():
         return _tokenised(lines)
-    parts = [(plain.arg_true(), _by_key(lines.filter(plain)))]
-    parts.append(((~plain).arg_true(), _tokenised(lines.filter(~plain))))
-    empty = pl.repeat(None, lines.height, dtype=pl.String, eager=True)
-    columns = []
-    for name in [f"k_{key}" for key in _KEYS]:
-        column = empty.clone().alias(name)
-        for rows, values in parts:
-            column = column.scatter(rows, values[name])
-        columns.append(column)
-    return pl.DataFrame(columns)
+    # Each kind read on its own lines, then put back in line order.
+    read = [_by_key(lines.filter(plain)), _tokenised(lines.filter(~plain))]
+    rows = [plain.arg_true(), (~plain).arg_true()]
+    parts = [part.with_columns(row.alias("_i")) for part, row in zip(read, rows, strict=True)]
+    return pl.concat(parts).sort("_i").drop("_i")
 
 
 def _by_key(lines: pl.DataFrame) -> pl.DataFrame:
@@ -117,9 +118,7 @@ def _by_key(lines: pl.DataFrame) -> pl.DataFrame:
     raw = pl.col("raw")
     names = [f"k_{key}" for key in _KEYS]
     return lines.select(
-        raw.str.extract(
-            rf'(?:^(?:<\d+>)?|\s){re.escape(key)}=("(?:[^"\\]|\\.)*"|[^\s"]*)', 1
-        ).alias(name)
+        raw.str.extract(rf"(?:^(?:<\d+>)?|\s){re.escape(key)}=({KV_VALUE})", 1).alias(name)
         for key, name in zip(_KEYS, names, strict=True)
     ).select(unquote(pl.col(name), escapes=False) for name in names)
 

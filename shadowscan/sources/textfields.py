@@ -68,7 +68,11 @@ def field(fields: pl.Expr, index: int) -> pl.Expr:
     return fields.list.get(index, null_on_oob=True)
 
 
-_KV = r'[A-Za-z_][A-Za-z0-9_.\-]*=(?:"(?:[^"\\]|\\.)*"|[^\s"]*)'
+#: A ``key=value`` token's key, and its value: quoted (``\\"`` escapes inside) or up to
+#: white space or a quote.
+KV_KEY = r"[A-Za-z_][A-Za-z0-9_.\-]*"
+KV_VALUE = r'"(?:[^"\\]|\\.)*"|[^\s"]*'
+_KV = rf"{KV_KEY}=(?:{KV_VALUE})"
 
 
 def kv_tokens(expr: pl.Expr) -> pl.Expr:
