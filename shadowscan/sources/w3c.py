@@ -197,12 +197,13 @@ class W3cParser(LogParser):
         names += [_S_ACTION, "bytes_out", "bytes_in", "user_agent", REASON]
         out = []
         for name in names:
+            if only is not None:
+                out.append(per_header[only][name].alias(name))
+                continue
             expr: pl.Expr = (
                 pl.lit("no #Fields: header before this line") if name == REASON else pl.lit(None)
             )
-            if only is not None:
-                expr = per_header[only][name]
-            for h, exprs in per_header.items() if only is None else ():
+            for h, exprs in per_header.items():
                 expr = pl.when(pl.col(_HDR) == ids[h]).then(exprs[name]).otherwise(expr)
             out.append(expr.alias(name))
         return p.select(
